@@ -1,0 +1,45 @@
+# One-command set-up: `make demo` and `make test` create .venv, install the locked
+# dependencies and fetch the JVM jars once; re-running them is fast and changes nothing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JARS := .cache/jars
+UV_VERSION := 0.13.8
+# Only these jars are taken from Maven; everything else Delta pulls in ships with pyspark.
+JAR_KEEP := delta-spark_ delta-storage- postgresql- sqlite-jdbc-
+
+.PHONY: setup demo test lint bench clean-demo airflow
+
+setup: $(VENV)/.installed $(JARS)/.fetched
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(JARS)/.fetched: conf/jars/pom.xml
+	rm -rf $(JARS).tmp && mkdir -p $(JARS).tmp $(JARS)
+	mvn -q -B -f conf/jars/pom.xml dependency:copy-dependencies \
+	    -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(JARS).tmp
+	rm -f $(JARS)/*.jar
+	for prefix in $(JAR_KEEP); do cp $(JARS).tmp/$$prefix*.jar $(JARS)/; done
+	rm -rf $(JARS).tmp
+	touch $@
+
+demo: setup
+	$(BIN)/python -m telco_risk.demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/telco-risk bench --help
+
+clean-demo:
+	rm -rf scratch/demo

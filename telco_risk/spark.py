@@ -1,0 +1,62 @@
+"""The one SparkSession factory: Delta configured, offline jars, sized by config."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from telco_risk.config import PROJECT_ROOT, ConfigError, SparkConfig
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def jar_paths(spark_cfg: SparkConfig) -> list[str]:
+    """The jars fetched by ``make setup`` (Delta, JDBC drivers), sorted."""
+    folder = Path(spark_cfg.jars_dir) if spark_cfg.jars_dir else PROJECT_ROOT / ".cache" / "jars"
+    jars = sorted(str(p) for p in folder.glob("*.jar"))
+    if not any("delta-spark" in Path(j).name for j in jars):
+        raise ConfigError(
+            f"spark.jars_dir: no Delta jar in {folder.name}/; run `make setup` to fetch the jars"
+        )
+    return jars
+
+
+def session_conf(spark_cfg: SparkConfig) -> dict[str, str]:
+    """Every Spark setting the factory applies, as strings."""
+    jars = jar_paths(spark_cfg)
+    conf = {
+        "spark.jars": ",".join(jars),
+        "spark.driver.extraClassPath": os.pathsep.join(jars),
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.driver.memory": spark_cfg.driver_memory,
+        "spark.sql.shuffle.partitions": str(spark_cfg.shuffle_partitions),
+        "spark.ui.enabled": str(spark_cfg.ui_enabled).lower(),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+        "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+    }
+    conf.update(spark_cfg.extra_conf)
+    return conf
+
+
+def get_spark(spark_cfg: SparkConfig, app_name: str | None = None) -> SparkSession:
+    """Create (or return the running) SparkSession for this process."""
+    from pyspark.sql import SparkSession
+
+    # Python workers must run this interpreter, which has the project's packages.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(spark_cfg.master).appName(app_name or spark_cfg.app_name)
+    for key, value in session_conf(spark_cfg).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
