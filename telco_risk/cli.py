@@ -10,8 +10,10 @@ import argparse
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable
+import importlib
+import pkgutil
 from pathlib import Path
+from types import ModuleType
 
 from telco_risk.config import Config, ConfigError, load_config
 
@@ -112,13 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--force", action="store_true", help="re-ingest drops whose files are unchanged")
     ing.set_defaults(func=cmd_ingest)
 
-    for register in EXTRA_COMMANDS:
-        register(sub, common)
+    for module in command_modules():
+        module.register(sub, common)
     return parser
 
 
-# Later steps register their sub-commands here (keeps this module small).
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = []
+def command_modules() -> list[ModuleType]:
+    """Every ``telco_risk.commands.<step>`` module; each has ``register(sub, common)``."""
+    import telco_risk.commands as package
+
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    return [importlib.import_module(f"telco_risk.commands.{name}") for name in names]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,3 +49,34 @@ def dev_key_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A known pseudonymisation key for tests that check tokens."""
     monkeypatch.setenv("TELCO_RISK_PSEUDONYMISATION_KEY", "test-key")
     yield "test-key"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> dict[str, str]:
+    """The PostgreSQL server of CI (``.ci/run`` starts one). Skipped locally without one;
+    in CI (``TELCO_RISK_REQUIRE_PG=1``) a missing server fails instead of skipping."""
+    url = os.environ.get("TELCO_RISK_TEST_PG_URL")
+    if not url:
+        if os.environ.get("TELCO_RISK_REQUIRE_PG") == "1" or os.environ.get("CI") == "true":
+            pytest.fail("TELCO_RISK_TEST_PG_URL is not set: CI must not skip PostgreSQL tests")
+        pytest.skip("no PostgreSQL server (set TELCO_RISK_TEST_PG_URL; .ci/run starts one)")
+    return {
+        "url": url,
+        "user": os.environ.get("TELCO_RISK_TEST_PG_USER", ""),
+        "password": os.environ.get("TELCO_RISK_TEST_PG_PASSWORD", ""),
+    }
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """In CI, a skipped PostgreSQL test is a failure of the run."""
+    if os.environ.get("TELCO_RISK_REQUIRE_PG") != "1":
+        return
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "postgres" in r.keywords]
+    if skipped:
+        terminalreporter.write_line(f"ERROR: {len(skipped)} PostgreSQL test(s) skipped in CI", red=True)
+        config._telco_pg_skipped = True
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if getattr(session.config, "_telco_pg_skipped", False) and exitstatus == 0:
+        session.exitstatus = 1
