@@ -57,7 +57,9 @@ def _latest_fingerprints(spark: SparkSession, cfg: Config) -> dict[tuple[str, dt
     return {(r.feed, r.drop_date): r.fingerprint for r in rows}
 
 
-def _existing_keys(spark: SparkSession, cfg: Config, feed: Feed, dates: list[dt.date], max_late: int) -> DataFrame | None:
+def _existing_keys(
+    spark: SparkSession, cfg: Config, feed: Feed, dates: list[dt.date], max_late: int
+) -> DataFrame | None:
     """Keys already in bronze from other drops, in the event dates this batch can touch."""
     path = cfg.table_path(f"bronze.{feed.name}")
     if feed.kind != "event" or not delta_io.table_exists(path):
@@ -76,7 +78,12 @@ def _counts_by_date(df: DataFrame, date_col: str) -> dict[dt.date, int]:
 
 
 def ingest_feed(
-    spark: SparkSession, cfg: Config, feed: Feed, dates: list[dt.date], key: bytes, fingerprints: dict[dt.date, str]
+    spark: SparkSession,
+    cfg: Config,
+    feed: Feed,
+    dates: list[dt.date],
+    key: bytes,
+    fingerprints: dict[dt.date, str],
 ) -> list[FeedDayCounts]:
     """Ingest one feed for the given drop dates in one pass; returns counts per date."""
     root = Path(cfg.paths.landing)
@@ -103,7 +110,10 @@ def ingest_feed(
             )
         else:
             delta_io.replace_where(
-                bronze_rows(checked, feed, key), bronze_path, f"snapshot_date IN ({date_sql})", ["snapshot_date"]
+                bronze_rows(checked, feed, key),
+                bronze_path,
+                f"snapshot_date IN ({date_sql})",
+                ["snapshot_date"],
             )
         quarantine = quarantine_rows(checked, feed).unionByName(bad_files)
         delta_io.replace_where(
@@ -130,7 +140,9 @@ def _reconcile(
 ) -> list[FeedDayCounts]:
     """Count what was written back from the tables and check nothing was lost."""
     date_col = "drop_date" if feed.kind == "event" else "snapshot_date"
-    bronze = delta_io.read_table(spark, cfg.table_path(f"bronze.{feed.name}")).where(F.col(date_col).isin(*dates))
+    bronze = delta_io.read_table(spark, cfg.table_path(f"bronze.{feed.name}")).where(
+        F.col(date_col).isin(*dates)
+    )
     accepted = _counts_by_date(bronze, date_col)
     quarantined = _counts_by_date(
         delta_io.read_table(spark, cfg.table_path(QUARANTINE_TABLE)).where(
@@ -152,7 +164,9 @@ def _reconcile(
     return out
 
 
-def _record_runs(spark: SparkSession, cfg: Config, counts: list[FeedDayCounts], fingerprints: dict[dt.date, str]) -> None:
+def _record_runs(
+    spark: SparkSession, cfg: Config, counts: list[FeedDayCounts], fingerprints: dict[dt.date, str]
+) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = [
         (c.feed, c.drop_date, c.files, c.read, c.accepted, c.quarantined, fingerprints[c.drop_date], now)
@@ -166,7 +180,11 @@ def _record_runs(spark: SparkSession, cfg: Config, counts: list[FeedDayCounts], 
 
 
 def ingest(
-    spark: SparkSession, cfg: Config, dates: list[dt.date], force: bool = False, feeds: tuple[str, ...] = tuple(FEEDS)
+    spark: SparkSession,
+    cfg: Config,
+    dates: list[dt.date],
+    force: bool = False,
+    feeds: tuple[str, ...] = tuple(FEEDS),
 ) -> list[FeedDayCounts]:
     """Ingest every feed for ``dates``; complete drops only, unchanged drops skipped."""
     root = Path(cfg.paths.landing)
@@ -188,7 +206,8 @@ def ingest(
 def summary_table(results: list[FeedDayCounts]) -> str:
     """Per feed: drops ingested / skipped, files, rows read, accepted, quarantined."""
     lines = [
-        f"{'feed':<20} {'drops':>5} {'skipped':>7} {'files':>5} {'read':>10} {'accepted':>10} {'quarantined':>11}  check"
+        f"{'feed':<20} {'drops':>5} {'skipped':>7} {'files':>5} {'read':>10} {'accepted':>10}"
+        f" {'quarantined':>11}  check"
     ]
     for name in FEEDS:
         rows = [r for r in results if r.feed == name]

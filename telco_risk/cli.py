@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
-import sys
 import importlib
+import logging
 import pkgutil
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -77,7 +77,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from jobs.ingest import ingest, summary_table
-
     from telco_risk.spark import get_spark
 
     cfg = _config(args)
@@ -94,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="telco-risk", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--env", help="config overlay (local, test, cluster); default TELCO_RISK_ENV or local")
+    common.add_argument(
+        "--env", help="config overlay (local, test, cluster); default TELCO_RISK_ENV or local"
+    )
     common.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     sub = parser.add_subparsers(dest="command", required=True)
 

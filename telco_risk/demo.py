@@ -15,7 +15,7 @@ from pathlib import Path
 from telco_risk.cli import main as cli
 
 DEMO_ROOT = Path("scratch/demo")
-WORLD = {"subscribers": 2000, "start": "2026-01-01", "days": 45, "seed": 7}
+WORLD: dict[str, int | str] = {"subscribers": 2000, "start": "2026-01-01", "days": 45, "seed": 7}
 
 
 def _ensure_world(landing: Path) -> None:

@@ -41,7 +41,9 @@ def _connect(spark: SparkSession, url: str, props: dict[str, str]) -> Any:
     return jvm.java.sql.DriverManager.getConnection(url, jprops)
 
 
-def execute_transaction(spark: SparkSession, url: str, props: dict[str, str], statements: Sequence[str]) -> None:
+def execute_transaction(
+    spark: SparkSession, url: str, props: dict[str, str], statements: Sequence[str]
+) -> None:
     """Run the statements in one transaction: all take effect or none."""
     conn = _connect(spark, url, props)
     try:

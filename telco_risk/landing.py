@@ -58,7 +58,9 @@ def data_files(landing: Path, feed: str, date: dt.date) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.iterdir() if p.is_file() and p.name.endswith(DATA_SUFFIXES) and not p.name.startswith(".")
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.name.endswith(DATA_SUFFIXES) and not p.name.startswith(".")
     )
 
 

@@ -34,9 +34,7 @@ def resolve_key(privacy: PrivacyConfig, environ: dict[str, str] | None = None) -
     if key:
         return key.encode("utf-8")
     if not privacy.allow_development_key:
-        raise PrivacyError(
-            f"{privacy.key_env} is not set and this environment refuses the development key"
-        )
+        raise PrivacyError(f"{privacy.key_env} is not set and this environment refuses the development key")
     log.warning("pseudonymising with the DEVELOPMENT key: set %s in production", privacy.key_env)
     return DEVELOPMENT_KEY.encode("utf-8")
 

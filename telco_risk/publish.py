@@ -57,7 +57,8 @@ class Dialect:
 # SQLite has no date type: ISO text sorts and compares correctly and reads back unambiguously.
 SQLITE = Dialect("sqlite", {"date": "TEXT", "timestamp": "TEXT", "string": "TEXT", "double": "REAL"})
 POSTGRES = Dialect(
-    "postgresql", {"date": "DATE", "timestamp": "TIMESTAMP", "string": "VARCHAR(256)", "double": "DOUBLE PRECISION"}
+    "postgresql",
+    {"date": "DATE", "timestamp": "TIMESTAMP", "string": "VARCHAR(256)", "double": "DOUBLE PRECISION"},
 )
 
 

@@ -74,7 +74,9 @@ def read_csv_group(spark: SparkSession, feed: Feed, header: tuple[str, ...], pat
     return _conform(df, feed, header)
 
 
-def read_parquet_group(spark: SparkSession, feed: Feed, header: tuple[str, ...], paths: list[str]) -> DataFrame:
+def read_parquet_group(
+    spark: SparkSession, feed: Feed, header: tuple[str, ...], paths: list[str]
+) -> DataFrame:
     return _conform(spark.read.parquet(*paths), feed, header)
 
 
@@ -107,7 +109,9 @@ def read_raw(spark: SparkSession, feed: Feed, probes: list[FileProbe]) -> DataFr
     return reduce(lambda a, b: a.unionByName(b), frames)
 
 
-def broken_file_rows(spark: SparkSession, feed: Feed, probes: list[FileProbe], drop_of: dict[str, dt.date]) -> DataFrame:
+def broken_file_rows(
+    spark: SparkSession, feed: Feed, probes: list[FileProbe], drop_of: dict[str, dt.date]
+) -> DataFrame:
     """Quarantine rows for files that cannot be read whole: every line they still hold
     (salvaged from a truncated gzip, or all lines under a wrong header), or one row
     naming the file when nothing is readable."""
@@ -116,7 +120,11 @@ def broken_file_rows(spark: SparkSession, feed: Feed, probes: list[FileProbe], d
     for p in probes:
         if p.problem is None:
             continue
-        code = "corrupt_file" if "gzip" in p.problem or "parquet" in p.problem or "UTF-8" in p.problem else "bad_header"
+        code = (
+            "corrupt_file"
+            if "gzip" in p.problem or "parquet" in p.problem or "UTF-8" in p.problem
+            else "bad_header"
+        )
         reason = f"{code}: {p.relative}: {p.problem}"
         drop = drop_of[p.relative].isoformat()
         if p.salvaged_lines:
@@ -140,6 +148,8 @@ def broken_file_rows(spark: SparkSession, feed: Feed, probes: list[FileProbe], d
     if listed:
         frames.append(spark.createDataFrame(listed, QUARANTINE_SCHEMA))
     if not frames:
-        return spark.createDataFrame([], QUARANTINE_SCHEMA).withColumn("drop_date", F.col("drop_date").cast("date"))
+        return spark.createDataFrame([], QUARANTINE_SCHEMA).withColumn(
+            "drop_date", F.col("drop_date").cast("date")
+        )
     out = reduce(lambda a, b: a.unionByName(b), frames)
     return out.withColumn("drop_date", F.col("drop_date").cast("date"))

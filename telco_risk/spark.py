@@ -47,6 +47,26 @@ def session_conf(spark_cfg: SparkConfig) -> dict[str, str]:
     return conf
 
 
+LAUNCH_SETTINGS = ("spark.driver.memory", "spark.driver.extraClassPath", "spark.jars")
+
+
+def launched_by_spark_submit() -> bool:
+    """True inside a driver that spark-submit started (it hands over a JVM gateway)."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def submit_arguments(spark_cfg: SparkConfig) -> dict[str, str | dict[str, str]]:
+    """What spark-submit needs to start a job like the factory does: jars, driver class
+    path and memory, and the remaining settings as ``--conf``."""
+    conf = session_conf(spark_cfg)
+    return {
+        "jars": conf.pop("spark.jars"),
+        "driver_class_path": conf.pop("spark.driver.extraClassPath"),
+        "driver_memory": conf.pop("spark.driver.memory"),
+        "conf": conf,
+    }
+
+
 def get_spark(spark_cfg: SparkConfig, app_name: str | None = None) -> SparkSession:
     """Create (or return the running) SparkSession for this process."""
     from pyspark.sql import SparkSession
@@ -54,8 +74,16 @@ def get_spark(spark_cfg: SparkConfig, app_name: str | None = None) -> SparkSessi
     # Python workers must run this interpreter, which has the project's packages.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(spark_cfg.master).appName(app_name or spark_cfg.app_name)
-    for key, value in session_conf(spark_cfg).items():
+    builder = SparkSession.builder.appName(app_name or spark_cfg.app_name)
+    conf = session_conf(spark_cfg)
+    if launched_by_spark_submit():
+        # spark-submit (e.g. Airflow's spark_default connection) already chose the master,
+        # the driver's memory and class path; settings fixed at JVM start are its to make.
+        for key in LAUNCH_SETTINGS:
+            conf.pop(key, None)
+    else:
+        builder = builder.master(spark_cfg.master)
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")

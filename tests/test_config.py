@@ -15,10 +15,15 @@ def test_overlay_env_and_cli_override_in_order(tmp_path: Path):
     assert cfg.spark.app_name == "telco-risk"  # base
     assert cfg.paths.lakehouse == str(tmp_path / "scratch/demo/lakehouse")
 
-    env = {"TELCO_RISK_LAKEHOUSE": "/data/lake", "TELCO_RISK_BSS_URL": "jdbc:postgresql://db/bss",
-           "MLFLOW_TRACKING_URI": "http://mlflow:5000", "TELCO_RISK_LANDING": "rel/landing"}
-    cfg = load_config("test", ["spark.shuffle_partitions=8", "paths.lakehouse=/override"], environ=env,
-                      base_dir=tmp_path)
+    env = {
+        "TELCO_RISK_LAKEHOUSE": "/data/lake",
+        "TELCO_RISK_BSS_URL": "jdbc:postgresql://db/bss",
+        "MLFLOW_TRACKING_URI": "http://mlflow:5000",
+        "TELCO_RISK_LANDING": "rel/landing",
+    }
+    cfg = load_config(
+        "test", ["spark.shuffle_partitions=8", "paths.lakehouse=/override"], environ=env, base_dir=tmp_path
+    )
     assert cfg.paths.lakehouse == "/override"  # --conf beats the environment
     assert cfg.paths.landing == str(tmp_path / "rel/landing")
     assert cfg.bss.url == "jdbc:postgresql://db/bss"

@@ -47,9 +47,19 @@ def test_cdr_schema_enforcement_and_every_reason(spark, cfg, workdir, dev_key_en
         cdr("r7", "2026-01-01T23:59:00Z"),  # one day late: accepted on its own date
         cdr("r8", "2026-01-02T14:00:00+02:00", termination="lost"),
         cdr("r9", "2026-01-02T15:00:00Z", duration_s="-5"),
-        cdr("r10", "2026-01-02T16:00:00", event_type="data", direction="out", other_party="",
-            other_party_type="", other_party_country="", duration_s="0", bytes_up="100",
-            bytes_down="2000", roaming="TRUE"),
+        cdr(
+            "r10",
+            "2026-01-02T16:00:00",
+            event_type="data",
+            direction="out",
+            other_party="",
+            other_party_type="",
+            other_party_country="",
+            duration_s="0",
+            bytes_up="100",
+            bytes_down="2000",
+            roaming="TRUE",
+        ),
     ]
     write_drop(workdir / "landing", D2, {"cdr": rows})
     # A malformed line (too few fields) appended by hand.
@@ -64,9 +74,36 @@ def test_cdr_schema_enforcement_and_every_reason(spark, cfg, workdir, dev_key_en
     )
     expected = spark.createDataFrame(
         [
-            ("r1", token("447900000001"), D2, 60, Decimal("0.2500"), False, None, dt.datetime(2026, 1, 2, 10, 0)),
-            ("r7", token("447900000001"), D1, 60, Decimal("0.1000"), False, None, dt.datetime(2026, 1, 1, 23, 59)),
-            ("r10", token("447900000001"), D2, 0, Decimal("0.1000"), True, 2000, dt.datetime(2026, 1, 2, 16, 0)),
+            (
+                "r1",
+                token("447900000001"),
+                D2,
+                60,
+                Decimal("0.2500"),
+                False,
+                None,
+                dt.datetime(2026, 1, 2, 10, 0),
+            ),
+            (
+                "r7",
+                token("447900000001"),
+                D1,
+                60,
+                Decimal("0.1000"),
+                False,
+                None,
+                dt.datetime(2026, 1, 1, 23, 59),
+            ),
+            (
+                "r10",
+                token("447900000001"),
+                D2,
+                0,
+                Decimal("0.1000"),
+                True,
+                2000,
+                dt.datetime(2026, 1, 2, 16, 0),
+            ),
         ],
         "record_id string, msisdn string, event_date date, duration_s int, charge decimal(12,4),"
         " roaming boolean, bytes_down long, start_time timestamp",
@@ -74,8 +111,12 @@ def test_cdr_schema_enforcement_and_every_reason(spark, cfg, workdir, dev_key_en
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
     reasons = {
-        (r.raw_content.split('"record_id":"')[1].split('"')[0] if "record_id" in r.raw_content else r.raw_content,
-         r.reason)
+        (
+            r.raw_content.split('"record_id":"')[1].split('"')[0]
+            if "record_id" in r.raw_content
+            else r.raw_content,
+            r.reason,
+        )
         for r in quarantine(spark, cfg, "cdr").collect()
     }
     assert reasons == {
@@ -87,8 +128,11 @@ def test_cdr_schema_enforcement_and_every_reason(spark, cfg, workdir, dev_key_en
         ("r6", "timestamp_out_of_range:start_time"),
         ("r8", "unknown_enum:termination"),
         ("r9", "out_of_range:duration_s"),
-        ("r11,447900000001,voice", "malformed_row;missing_required:direction;missing_required:start_time;"
-         "missing_required:duration_s;missing_required:roaming;missing_required:charge"),
+        (
+            "r11,447900000001,voice",
+            "malformed_row;missing_required:direction;missing_required:start_time;"
+            "missing_required:duration_s;missing_required:roaming;missing_required:charge",
+        ),
     }
 
 
@@ -97,10 +141,19 @@ def test_late_and_cross_drop_duplicates(spark, cfg, workdir, dev_key_env):
     write_drop(
         workdir / "landing",
         D2,
-        {"cdr": [cdr("a", "2026-01-01T08:00:00Z"), cdr("b", "2026-01-01T22:00:00Z"), cdr("c", "2026-01-02T09:00:00Z")]},
+        {
+            "cdr": [
+                cdr("a", "2026-01-01T08:00:00Z"),
+                cdr("b", "2026-01-01T22:00:00Z"),
+                cdr("c", "2026-01-02T09:00:00Z"),
+            ]
+        },
     )
     counts = ingest(spark, cfg, [D1, D2], feeds=("cdr",))
-    assert {(c.drop_date, c.read, c.accepted, c.quarantined) for c in counts} == {(D1, 1, 1, 0), (D2, 3, 2, 1)}
+    assert {(c.drop_date, c.read, c.accepted, c.quarantined) for c in counts} == {
+        (D1, 1, 1, 0),
+        (D2, 3, 2, 1),
+    }
     got = bronze(spark, cfg, "cdr").select("record_id", "event_date", "drop_date")
     expected = spark.createDataFrame(
         [("a", D1, D1), ("b", D1, D2), ("c", D2, D2)], "record_id string, event_date date, drop_date date"
@@ -115,7 +168,11 @@ def test_late_and_cross_drop_duplicates(spark, cfg, workdir, dev_key_env):
 
 
 def test_reingest_is_idempotent_and_changes_no_table(spark, cfg, workdir, dev_key_env):
-    write_drop(workdir / "landing", D1, {"cdr": [cdr("a", "2026-01-01T08:00:00Z"), cdr("b", "2026-01-01T08:00:00Z", duration_s="x")]})
+    write_drop(
+        workdir / "landing",
+        D1,
+        {"cdr": [cdr("a", "2026-01-01T08:00:00Z"), cdr("b", "2026-01-01T08:00:00Z", duration_s="x")]},
+    )
     ingest(spark, cfg, [D1], feeds=("cdr", "subscribers"))
     path = cfg.table_path("bronze.cdr")
     version = delta_io.latest_version(spark, path)
@@ -143,8 +200,10 @@ def test_truncated_gzip_and_wrong_header_are_quarantined_not_lost(spark, cfg, wo
     landing = workdir / "landing"
     write_drop(landing, D1, {"cdr": [cdr("ok1", "2026-01-01T08:00:00Z")]})
     folder = landing / "cdr" / "dt=2026-01-01"
-    header = "record_id,msisdn,event_type,direction,other_party,other_party_type,other_party_country," \
-             "start_time,duration_s,bytes_up,bytes_down,cell_id,imei,roaming,termination,charge\n"
+    header = (
+        "record_id,msisdn,event_type,direction,other_party,other_party_type,other_party_country,"
+        "start_time,duration_s,bytes_up,bytes_down,cell_id,imei,roaming,termination,charge\n"
+    )
     body = "".join(
         f"t{i},447900000001,sms,out,447900000002,mobile,GB,2026-01-01T09:00:00Z,0,,,C1,356938035643809,false,normal,0.05\n"
         for i in range(2000)
@@ -171,7 +230,11 @@ def test_truncated_gzip_and_wrong_header_are_quarantined_not_lost(spark, cfg, wo
 
 def test_non_utf8_field_is_quarantined(spark, cfg, workdir, dev_key_env):
     landing = workdir / "landing"
-    write_drop(landing, D1, {"cdr": [cdr("u1", "2026-01-01T08:00:00Z"), cdr("u2", "2026-01-01T08:00:00Z", cell_id="CELLX")]})
+    write_drop(
+        landing,
+        D1,
+        {"cdr": [cdr("u1", "2026-01-01T08:00:00Z"), cdr("u2", "2026-01-01T08:00:00Z", cell_id="CELLX")]},
+    )
     path = landing / "cdr" / "dt=2026-01-01" / "part-00000.csv"
     path.write_bytes(path.read_bytes().replace(b"CELLX", b"CELL\xff"))
     ingest(spark, cfg, [D1], feeds=("cdr",))
@@ -181,25 +244,61 @@ def test_non_utf8_field_is_quarantined(spark, cfg, workdir, dev_key_env):
 
 def test_subscriber_snapshot_typed_pseudonymised_and_deduplicated(spark, cfg, workdir, dev_key_env):
     sub = {
-        "subscriber_id": "S1", "msisdn": "+447900000001", "customer_id": "C1", "status": "active",
-        "segment": "postpaid", "plan_id": "P1", "activation_date": "2024-03-01", "contract_type": "24m",
-        "contract_end_date": "2026-03-01", "payment_method": "direct_debit", "paperless_billing": "true",
-        "region": "north", "device_model": "", "birth_date": "1990-05-17",
+        "subscriber_id": "S1",
+        "msisdn": "+447900000001",
+        "customer_id": "C1",
+        "status": "active",
+        "segment": "postpaid",
+        "plan_id": "P1",
+        "activation_date": "2024-03-01",
+        "contract_type": "24m",
+        "contract_end_date": "2026-03-01",
+        "payment_method": "direct_debit",
+        "paperless_billing": "true",
+        "region": "north",
+        "device_model": "",
+        "birth_date": "1990-05-17",
     }
-    other = dict(sub, subscriber_id="S2", msisdn="447900000002", status="terminated", contract_end_date="",
-                 contract_type="none", segment="prepaid", payment_method="voucher", paperless_billing="false")
+    other = dict(
+        sub,
+        subscriber_id="S2",
+        msisdn="447900000002",
+        status="terminated",
+        contract_end_date="",
+        contract_type="none",
+        segment="prepaid",
+        payment_method="voucher",
+        paperless_billing="false",
+    )
     clash = dict(sub, customer_id="C9")  # S1 twice in one snapshot with different content
     bad = dict(sub, subscriber_id="S3", activation_date="01/03/2024", status="gone")
     write_drop(workdir / "landing", D1, {"subscribers": [sub, other, clash, bad]})
     ingest(spark, cfg, [D1], feeds=("subscribers",))
 
     got = bronze(spark, cfg, "subscribers").select(
-        "subscriber_id", "msisdn", "customer_id", "status", "activation_date", "contract_end_date",
-        "paperless_billing", "device_model", "snapshot_date",
+        "subscriber_id",
+        "msisdn",
+        "customer_id",
+        "status",
+        "activation_date",
+        "contract_end_date",
+        "paperless_billing",
+        "device_model",
+        "snapshot_date",
     )
     expected = spark.createDataFrame(
         [
-            ("S1", token("447900000001"), "C1", "active", dt.date(2024, 3, 1), dt.date(2026, 3, 1), True, None, D1),
+            (
+                "S1",
+                token("447900000001"),
+                "C1",
+                "active",
+                dt.date(2024, 3, 1),
+                dt.date(2026, 3, 1),
+                True,
+                None,
+                D1,
+            ),
             ("S2", token("447900000002"), "C1", "terminated", dt.date(2024, 3, 1), None, False, None, D1),
         ],
         "subscriber_id string, msisdn string, customer_id string, status string, activation_date date,"

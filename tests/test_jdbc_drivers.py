@@ -13,9 +13,14 @@ from telco_risk.jdbc import connection_properties, execute_transaction, query
 
 def _round_trip(spark, url: str, props: dict[str, str], table: str):
     execute_transaction(
-        spark, url, props,
-        [f"DROP TABLE IF EXISTS {table}",
-         f"CREATE TABLE {table} (score_date DATE, subscriber_id VARCHAR(64), churn_score DOUBLE PRECISION)"],
+        spark,
+        url,
+        props,
+        [
+            f"DROP TABLE IF EXISTS {table}",
+            f"CREATE TABLE {table} (score_date DATE, subscriber_id VARCHAR(64),"
+            " churn_score DOUBLE PRECISION)",
+        ],
     )
     rows = [(dt.date(2026, 1, 2), "S1", 0.25), (dt.date(2026, 1, 2), "S2", 0.75)]
     df = spark.createDataFrame(rows, "score_date date, subscriber_id string, churn_score double")

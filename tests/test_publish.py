@@ -20,14 +20,36 @@ GOLD = (
     " fraud_model_version string, run_id string"
 )
 CONTRACT_COLUMNS = [
-    "score_date", "subscriber_id", "churn_score", "churn_band", "churn_reasons", "fraud_score", "fraud_band",
-    "fraud_reasons", "churn_model_version", "fraud_model_version", "run_id", "published_at",
+    "score_date",
+    "subscriber_id",
+    "churn_score",
+    "churn_band",
+    "churn_reasons",
+    "fraud_score",
+    "fraud_band",
+    "fraud_reasons",
+    "churn_model_version",
+    "fraud_model_version",
+    "run_id",
+    "published_at",
 ]
 
 
 def gold(spark, day: dt.date, rows: list[tuple[str, float]], run: str = "run-1"):
     data = [
-        (day, sid, score, "high" if score > 0.5 else "low", "BILL_SHOCK;USAGE_DROP", 0.01, "low", "", "3", "1", run)
+        (
+            day,
+            sid,
+            score,
+            "high" if score > 0.5 else "low",
+            "BILL_SHOCK;USAGE_DROP",
+            0.01,
+            "low",
+            "",
+            "3",
+            "1",
+            run,
+        )
         for sid, score in rows
     ]
     return spark.createDataFrame(data, GOLD)
@@ -35,7 +57,9 @@ def gold(spark, day: dt.date, rows: list[tuple[str, float]], run: str = "run-1")
 
 def contents(spark, url, props, table):
     rows = query(
-        spark, url, props,
+        spark,
+        url,
+        props,
         f"SELECT CAST(score_date AS TEXT), subscriber_id, churn_score, run_id FROM {table}"
         " ORDER BY score_date, subscriber_id",
     )
@@ -63,19 +87,35 @@ def test_columns_and_primary_key_are_the_contracts(spark, bss):
         columns = [str(r[1]) for r in info]
         pk = [str(r[1]) for r in sorted((r for r in info if int(r[5]) > 0), key=lambda r: int(r[5]))]
     else:
-        columns = [str(r[0]) for r in query(
-            spark, url, props,
-            f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position",
-        )]
-        pk = [str(r[0]) for r in query(
-            spark, url, props,
-            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
-            f" AND a.attnum = ANY(i.indkey) WHERE i.indrelid = '{table}'::regclass AND i.indisprimary"
-            " ORDER BY array_position(i.indkey, a.attnum)",
-        )]
+        columns = [
+            str(r[0])
+            for r in query(
+                spark,
+                url,
+                props,
+                "SELECT column_name FROM information_schema.columns"
+                f" WHERE table_name = '{table}' ORDER BY ordinal_position",
+            )
+        ]
+        pk = [
+            str(r[0])
+            for r in query(
+                spark,
+                url,
+                props,
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+                f" AND a.attnum = ANY(i.indkey) WHERE i.indrelid = '{table}'::regclass AND i.indisprimary"
+                " ORDER BY array_position(i.indkey, a.attnum)",
+            )
+        ]
     assert columns == CONTRACT_COLUMNS
     assert pk == ["score_date", "subscriber_id"]
-    row = query(spark, url, props, f"SELECT CAST(published_at AS TEXT), churn_reasons, fraud_model_version FROM {table}")
+    row = query(
+        spark,
+        url,
+        props,
+        f"SELECT CAST(published_at AS TEXT), churn_reasons, fraud_model_version FROM {table}",
+    )
     assert str(row[0][0]).replace("T", " ").startswith("2026-02-16 02:30:00")
     assert (str(row[0][1]), str(row[0][2])) == ("BILL_SHOCK;USAGE_DROP", "1")
 
@@ -101,7 +141,10 @@ def test_publish_killed_between_load_and_swap_leaves_previous_rows(spark, bss):
     assert publish.load_side_table(spark, url, props, table, D1, rows) == 1
     assert contents(spark, url, props, table) == before
     # A swap that fails half-way (after its DELETE) is rolled back as a whole.
-    broken = [*publish.swap_statements(table, D1, publish.dialect_for(url))[:1], "INSERT INTO no_such_table VALUES (1)"]
+    broken = [
+        *publish.swap_statements(table, D1, publish.dialect_for(url))[:1],
+        "INSERT INTO no_such_table VALUES (1)",
+    ]
     with pytest.raises(Exception, match="no_such_table"):
         execute_transaction(spark, url, props, broken)
     assert contents(spark, url, props, table) == before
