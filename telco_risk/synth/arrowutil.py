@@ -76,7 +76,8 @@ def _clock_strings() -> pa.Array:
     """``THH:MM:SSZ`` for every second of a day."""
     s = np.arange(DAY_S)
     hh, mm, ss = s // 3600, s // 60 % 60, s % 60
-    text = [f"T{h:02d}:{m:02d}:{x:02d}Z" for h, m, x in zip(hh.tolist(), mm.tolist(), ss.tolist())]
+    hms = zip(hh.tolist(), mm.tolist(), ss.tolist(), strict=True)
+    text = [f"T{h:02d}:{m:02d}:{x:02d}Z" for h, m, x in hms]
     return pa.array(text, pa.string())
 
 
@@ -89,7 +90,9 @@ def iso_timestamps(ts: pa.Array) -> pa.Array:
     uniq, inv = np.unique(days, return_inverse=True)
     day_text = pa.array([(EPOCH + dt.timedelta(days=int(d))).isoformat() for d in uniq], pa.string())
     out = pc.binary_join_element_wise(
-        day_text.take(pa.array(inv.astype(np.int32))), _clock_strings().take(pa.array(secs - days * DAY_S)), ""
+        day_text.take(pa.array(inv.astype(np.int32))),
+        _clock_strings().take(pa.array(secs - days * DAY_S)),
+        "",
     )
     if null.any():
         out = pc.if_else(pa.array(null), pa.scalar(None, pa.string()), out)

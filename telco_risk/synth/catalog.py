@@ -91,13 +91,31 @@ SIMBOX_TAC = 86012300  # multi-SIM GSM gateway: appears in CDRs only, never in B
 # --- countries: ISO code, dialling code, high-cost (IRSF-prone) -------------------
 COUNTRIES = (
     ("GB", 44, False),
-    ("PL", 48, False), ("RO", 40, False), ("IN", 91, False), ("PK", 92, False),
-    ("NG", 234, False), ("US", 1, False), ("FR", 33, False), ("ES", 34, False),
-    ("DE", 49, False), ("IT", 39, False), ("PT", 351, False), ("IE", 353, False),
-    ("PH", 63, False), ("CN", 86, False), ("TR", 90, False), ("GR", 30, False),
+    ("PL", 48, False),
+    ("RO", 40, False),
+    ("IN", 91, False),
+    ("PK", 92, False),
+    ("NG", 234, False),
+    ("US", 1, False),
+    ("FR", 33, False),
+    ("ES", 34, False),
+    ("DE", 49, False),
+    ("IT", 39, False),
+    ("PT", 351, False),
+    ("IE", 353, False),
+    ("PH", 63, False),
+    ("CN", 86, False),
+    ("TR", 90, False),
+    ("GR", 30, False),
     # high-cost / premium-rate international destinations
-    ("CU", 53, True), ("LV", 371, True), ("SO", 252, True), ("GN", 224, True),
-    ("SL", 232, True), ("TV", 688, True), ("NR", 674, True), ("ST", 239, True),
+    ("CU", 53, True),
+    ("LV", 371, True),
+    ("SO", 252, True),
+    ("GN", 224, True),
+    ("SL", 232, True),
+    ("TV", 688, True),
+    ("NR", 674, True),
+    ("ST", 239, True),
 )
 COUNTRY_ISO = tuple(c[0] for c in COUNTRIES)
 COUNTRY_DIAL = np.array([c[1] for c in COUNTRIES], dtype=np.int64)
@@ -118,7 +136,9 @@ CARE_NUMBER = 447953000150
 SHORT_CODES = np.array([60000, 61010, 63300, 65100, 70070, 72400, 80010, 81212, 85075, 88440], dtype=np.int64)
 PREMIUM_PREFIX = 449000000000  # 09xx premium rate: 4490 + 8 digits
 OFFNET_PREFIXES = np.array([447500000000, 447700000000, 447800000000, 447400000000], dtype=np.int64)
-FIXED_PREFIXES = np.array([442000000000, 441610000000, 441210000000, 441310000000, 442920000000], dtype=np.int64)
+FIXED_PREFIXES = np.array(
+    [442000000000, 441610000000, 441210000000, 441310000000, 442920000000], dtype=np.int64
+)
 
 # --- add-on products: code, P(postpaid), P(prepaid), protective (lowers churn) -------
 PRODUCTS = (
@@ -143,7 +163,7 @@ INTL_PACK = PRODUCT_CODES.index("intl_pack")
 RATE_VOICE = np.array([0.10, 0.10])
 RATE_SMS = np.array([0.06, 0.10])
 RATE_MB = np.array([0.005, 0.01])
-RATE_INTL_STD = 0.40  # per minute (0 on plans with international_included)
+RATE_INTL_STD = 0.25  # per minute (0 on plans with international_included)
 RATE_INTL_HIGH = 2.50  # per minute, always charged
 RATE_INTL_SMS = 0.20
 RATE_PREMIUM = 1.50  # per minute

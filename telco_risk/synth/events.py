@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -14,16 +15,88 @@ from telco_risk.synth.network import Network
 # Hour-of-day profiles (relative weights, index = hour). Voice and sms are low at night
 # and peak late morning and early evening; data runs all day with an evening peak.
 VOICE_HOURS = np.array(
-    [0.3, 0.15, 0.1, 0.08, 0.08, 0.15, 0.5, 1.5, 2.8, 4.0, 5.0, 5.5,
-     5.2, 4.8, 4.5, 4.6, 5.0, 5.8, 6.2, 5.5, 4.2, 3.0, 1.8, 0.8]
+    [
+        0.3,
+        0.15,
+        0.1,
+        0.08,
+        0.08,
+        0.15,
+        0.5,
+        1.5,
+        2.8,
+        4.0,
+        5.0,
+        5.5,
+        5.2,
+        4.8,
+        4.5,
+        4.6,
+        5.0,
+        5.8,
+        6.2,
+        5.5,
+        4.2,
+        3.0,
+        1.8,
+        0.8,
+    ]
 )
 SMS_HOURS = np.array(
-    [0.6, 0.3, 0.15, 0.1, 0.1, 0.2, 0.6, 1.6, 2.8, 3.5, 4.0, 4.3,
-     4.5, 4.3, 4.0, 4.0, 4.3, 4.8, 5.2, 5.4, 5.2, 4.6, 3.2, 1.6]
+    [
+        0.6,
+        0.3,
+        0.15,
+        0.1,
+        0.1,
+        0.2,
+        0.6,
+        1.6,
+        2.8,
+        3.5,
+        4.0,
+        4.3,
+        4.5,
+        4.3,
+        4.0,
+        4.0,
+        4.3,
+        4.8,
+        5.2,
+        5.4,
+        5.2,
+        4.6,
+        3.2,
+        1.6,
+    ]
 )
 DATA_HOURS = np.array(
-    [1.6, 0.9, 0.6, 0.45, 0.45, 0.6, 1.2, 2.4, 3.2, 3.4, 3.5, 3.6,
-     3.9, 3.7, 3.5, 3.5, 3.7, 4.1, 4.6, 5.2, 5.6, 5.4, 4.3, 2.8]
+    [
+        1.6,
+        0.9,
+        0.6,
+        0.45,
+        0.45,
+        0.6,
+        1.2,
+        2.4,
+        3.2,
+        3.4,
+        3.5,
+        3.6,
+        3.9,
+        3.7,
+        3.5,
+        3.5,
+        3.7,
+        4.1,
+        4.6,
+        5.2,
+        5.6,
+        5.4,
+        4.3,
+        2.8,
+    ]
 )
 NIGHT_HOURS = np.array([6.0, 7.0, 7.0, 6.5, 6.0, 4.0] + [0.8] * 17 + [3.0])  # IRSF bursts
 WORK_HOURS = np.array([0.2] * 7 + [2.0] * 15 + [0.6, 0.3])  # simbox / wangiri gateways
@@ -58,13 +131,29 @@ class EventBlock:
         return EventBlock(*(getattr(self, f.name)[idx] for f in fields(self)))
 
     @staticmethod
-    def concat(blocks: list[EventBlock]) -> EventBlock:
-        blocks = [b for b in blocks if b is not None]
-        return EventBlock(*(np.concatenate([getattr(b, f.name) for b in blocks]) for f in fields(EventBlock)))
+    def concat(blocks: Sequence[EventBlock | None]) -> EventBlock:
+        present = [b for b in blocks if b is not None]
+        return EventBlock(
+            *(np.concatenate([getattr(b, f.name) for b in present]) for f in fields(EventBlock))
+        )
 
     @staticmethod
-    def make(sub, etype, direction, sec, *, other=None, otype=None, country=None, dur=None,
-             up=None, down=None, cell=None, roaming=None, term=None) -> EventBlock:
+    def make(
+        sub,
+        etype,
+        direction,
+        sec,
+        *,
+        other=None,
+        otype=None,
+        country=None,
+        dur=None,
+        up=None,
+        down=None,
+        cell=None,
+        roaming=None,
+        term=None,
+    ) -> EventBlock:
         n = len(sub)
 
         def full(v, fill, dtype):
@@ -90,7 +179,12 @@ class EventBlock:
 
 
 def cdr_table(
-    ev: EventBlock, charge: np.ndarray, record_ids: pa.Array, msisdn: np.ndarray, imei: np.ndarray, net: Network
+    ev: EventBlock,
+    charge: np.ndarray,
+    record_ids: pa.Array,
+    msisdn: np.ndarray,
+    imei: np.ndarray,
+    net: Network,
 ) -> pa.Table:
     """The typed cdr table (contract column order) of a block of events."""
     return pa.table(

@@ -38,7 +38,7 @@ def build_network(rng: np.random.Generator) -> Network:
     roam = np.full(len(names) - n_dom, 0.015)
     return Network(
         names=pa.array(names, pa.string()),
-        drop_p=np.clip(np.concatenate(drop + [roam]), 0.002, 0.3),
+        drop_p=np.clip(np.concatenate([*drop, roam]), 0.002, 0.3),
         region_first=np.arange(len(cat.REGIONS)) * per,
         n_domestic=n_dom,
         roam_first=n_dom,

@@ -20,7 +20,7 @@ NEW_PER_MONTH = 0.025  # gross adds: share of the base activated per 30 days in 
 PREPAID_SHARE = 0.60
 INTL_SHARE = 0.15  # subscribers with family abroad (international contacts)
 MULTI_LINE_SHARE = 0.10  # postpaid lines attached to another line's customer account
-PAY_CLASS_P = (0.86, 0.10, 0.04)  # postpaid: reliable, late payer, defaulter
+PAY_CLASS_P = (0.875, 0.11, 0.015)  # postpaid: reliable, late payer, defaulter
 RELIABLE, LATE_PAYER, DEFAULTER = 0, 1, 2
 MEAN_SESSION_MB = 8.0 * np.exp(1.2**2 / 2)  # data session size: lognormal(median 8 MB, sigma 1.2)
 
@@ -55,6 +55,7 @@ class Population:
     cells: np.ndarray  # (n, 5): home, work, three others
     p_drop: np.ndarray  # expected dropped-call probability over the subscriber's cells
     protective: np.ndarray  # protective add-ons held (online_security, tech_support, broadband)
+    intl_free: np.ndarray  # standard international calls included (plan or intl_pack add-on)
     contacts: np.ndarray  # (n, KMAX) numbers
     contact_type: np.ndarray  # (n, KMAX) party type code
     contact_country: np.ndarray  # (n, KMAX) country code index
@@ -106,11 +107,12 @@ def build_population(
 ) -> Population:
     rng = stream(seed, POPULATION)
     # --- activation: existing base (tenure up to 15 years) plus new activations in the period
-    n_new = int(round(n * NEW_PER_MONTH * days / 30))
+    n_new = round(n * NEW_PER_MONTH * days / 30)
     if days >= 10:
         n_new = max(n_new, n_subscription_fraud + 1)
     n_new = min(n_new, n // 3) if days >= 2 else 0
-    tenure = np.minimum(1 + rng.exponential(3.2 * 365, n - n_new), 15 * 365).astype(np.int64)
+    tenure = 1 + rng.exponential(3.2 * 365, n - n_new)
+    tenure = np.where(tenure > 15 * 365, rng.uniform(5 * 365, 15 * 365, n - n_new), tenure).astype(np.int64)
     act = np.concatenate([start_day - tenure, start_day + rng.integers(1, max(days, 2), n_new)])
     act.sort()
     new = act >= start_day
@@ -136,18 +138,22 @@ def build_population(
     care_prop = rng.lognormal(-0.125, 0.5, n)
     pay_class = np.where(post, rng.choice(3, n, p=PAY_CLASS_P), RELIABLE).astype(np.int8)
     # --- plans fit expected usage (with some misfit)
-    exp_mb = 30 * 6.0 * activity * data_mult * MEAN_SESSION_MB * rng.uniform(0.6, 1.6, n)
-    exp_min = 30 * 3.0 * activity * voice_mult * 2.2 * rng.uniform(0.6, 1.6, n)
+    headroom = rng.uniform(0.85, 1.8, n)  # allowance bought relative to expected use (< 1: overage)
+    exp_mb = (
+        30 * 6.0 * activity * data_mult * MEAN_SESSION_MB * np.sqrt(np.maximum(data_mult, 0.05)) * headroom
+    )
+    exp_min = 30 * 3.0 * activity * voice_mult * 2.6 * headroom
     plan = np.empty(n, dtype=np.int8)
     post_plan = np.where(
         (exp_mb < cat.PLAN_MB[3]) & (exp_min < cat.PLAN_MIN[3]),
         3,
         np.where((exp_mb < cat.PLAN_MB[4]) & (exp_min < cat.PLAN_MIN[4]), 4, 5),
     )
+    post_plan = np.where((post_plan == 5) & (exp_mb > cat.PLAN_MB[5]), 6, post_plan)
     post_plan = np.where(intl & (rng.random(n) < 0.4), 6, post_plan)
     post_plan = np.where(rng.random(n) < 0.08, 6, post_plan)
-    pre_plan = np.where(exp_mb > 2500, 2, np.where(exp_mb > 300, 1, 0))
-    pre_plan = np.where(rng.random(n) < 0.2, rng.integers(0, 3, n), pre_plan)
+    pre_plan = np.where(exp_mb > cat.PLAN_MB[1], 2, np.where(exp_mb > 300, 1, 0))
+    pre_plan = np.where(rng.random(n) < 0.1, rng.integers(0, 3, n), pre_plan)
     plan[:] = np.where(post, post_plan, pre_plan)
     plan[sub_fraud] = np.where(rng.random(len(sub_fraud)) < 0.6, 6, 5)
     # --- contracts: 12m / 24m cycles from activation; some out of contract
@@ -185,9 +191,11 @@ def build_population(
     cells[:, 1] = net.region_first[work_region] + rng.integers(0, per, n)
     p_drop = net.drop_p[cells] @ np.array([0.5, 0.25, 0.25 / 3, 0.25 / 3, 0.25 / 3])
     contacts = _contacts(seed, n, msisdn, region, intl)
-    prods = _products(seed, n, act, start_day, seg, intl, customer)
+    prods = _products(seed, n, act, start_day, seg, intl & ~cat.PLAN_INTL[plan], customer)
     protective = np.zeros(n, dtype=np.int64)
     held = prods[3] < 0
+    intl_free = cat.PLAN_INTL[plan].copy()
+    intl_free[prods[0][held & (prods[1] == cat.INTL_PACK)]] = True
     for code, *_, prot in cat.PRODUCTS:
         if prot:
             idx = cat.PRODUCT_CODES.index(code)
@@ -219,6 +227,7 @@ def build_population(
         cells=cells.astype(np.int32),
         p_drop=p_drop,
         protective=protective,
+        intl_free=intl_free,
         contacts=contacts[0],
         contact_type=contacts[1],
         contact_country=contacts[2],
@@ -250,12 +259,18 @@ def _contacts(seed: int, n: int, msisdn: np.ndarray, region: np.ndarray, intl: n
     peer = np.where(peer == np.arange(n)[:, None], (peer + 1) % n, peer)
     country = np.zeros((n, KMAX), dtype=np.int16)
     home_country = cat.DIASPORA[rng.choice(len(cat.DIASPORA), n, p=cat.DIASPORA_P)]
-    family = intl[:, None] & (np.arange(KMAX)[None, :] >= 1) & (np.arange(KMAX)[None, :] <= rng.integers(1, 4, n)[:, None])
+    family = (
+        intl[:, None]
+        & (np.arange(KMAX)[None, :] >= 1)
+        & (np.arange(KMAX)[None, :] <= rng.integers(1, 4, n)[:, None])
+    )
     ctype = np.where(family, cat.INTL, ctype).astype(np.int8)
     onnet &= ~family
     other_intl = (ctype == cat.INTL) & ~family
     country = np.where(family, home_country[:, None], country)
-    country = np.where(other_intl, cat.STANDARD_INTL[rng.integers(0, len(cat.STANDARD_INTL), (n, KMAX))], country)
+    country = np.where(
+        other_intl, cat.STANDARD_INTL[rng.integers(0, len(cat.STANDARD_INTL), (n, KMAX))], country
+    )
     flat = n * KMAX
     nums = np.where(
         onnet,
@@ -270,14 +285,16 @@ def _contacts(seed: int, n: int, msisdn: np.ndarray, region: np.ndarray, intl: n
     return nums.astype(np.int64), ctype, country.astype(np.int16), k.astype(np.int64)
 
 
-def _products(seed: int, n: int, act: np.ndarray, start_day: int, seg: np.ndarray, intl: np.ndarray, customer):
+def _products(
+    seed: int, n: int, act: np.ndarray, start_day: int, seg: np.ndarray, intl: np.ndarray, customer
+):
     rng = stream(seed, PRODUCTS)
     lines = np.bincount(customer, minlength=n)[customer]
     subs, codes = [], []
     for i, (_, p_post, p_pre, _) in enumerate(cat.PRODUCTS):
         p = np.where(seg == cat.POSTPAID, p_post, p_pre)
         if i == cat.INTL_PACK:
-            p = np.where(intl, 0.5, p)
+            p = np.where(intl, 0.7, p)
         take = lines > 1 if i == cat.MULTI_LINE else rng.random(n) < p
         idx = np.flatnonzero(take)
         subs.append(idx)

@@ -74,7 +74,7 @@ def terminate(rng, direction: np.ndarray, cell: np.ndarray, net: Network, drop_s
     noans = np.where(out, OUT_NOANSWER, IN_NOANSWER)
     term = np.full(len(cell), cat.NORMAL, dtype=np.int8)
     edges = np.cumsum(np.vstack([p_drop, fail, busy, noans]), axis=0)
-    for code, edge in zip((cat.NO_ANSWER, cat.BUSY, cat.FAILED, cat.DROPPED), edges[::-1]):
+    for code, edge in zip((cat.NO_ANSWER, cat.BUSY, cat.FAILED, cat.DROPPED), edges[::-1], strict=True):
         term[u < edge] = code
     return term
 
@@ -92,7 +92,9 @@ def _contact(rng, pop: Population, sub: np.ndarray, skew: float = 2.2):
 
 def _random_mobile(rng, pop: Population, n: int) -> np.ndarray:
     onnet = rng.random(n) < 0.35
-    return np.where(onnet, pop.msisdn[rng.integers(0, pop.n, n)], random_numbers(rng, n, cat.OFFNET_PREFIXES, 10**8))
+    return np.where(
+        onnet, pop.msisdn[rng.integers(0, pop.n, n)], random_numbers(rng, n, cat.OFFNET_PREFIXES, 10**8)
+    )
 
 
 def _country(otype: np.ndarray, country: np.ndarray) -> np.ndarray:
@@ -125,8 +127,17 @@ def voice_out(rng, pop: Population, net: Network, ctx: DayContext, sub: np.ndarr
     service = np.isin(otype, (cat.VOICEMAIL, cat.CARE, cat.SHORT))
     term = np.where(service & (term != cat.DROPPED), cat.NORMAL, term).astype(np.int8)
     return EventBlock.make(
-        sub, cat.VOICE, direction, sec, other=num, otype=otype, country=_country(otype, country),
-        dur=finish_voice(rng, dur, term), cell=cell, roaming=roaming, term=term,
+        sub,
+        cat.VOICE,
+        direction,
+        sec,
+        other=num,
+        otype=otype,
+        country=_country(otype, country),
+        dur=finish_voice(rng, dur, term),
+        cell=cell,
+        roaming=roaming,
+        term=term,
     )
 
 
@@ -143,8 +154,17 @@ def voice_in(rng, pop: Population, net: Network, ctx: DayContext, sub: np.ndarra
     direction = np.full(n, cat.IN, dtype=np.int8)
     term = terminate(rng, direction, cell, net, ctx.drop_scale)
     return EventBlock.make(
-        sub, cat.VOICE, direction, sec, other=num, otype=otype, country=_country(otype, country),
-        dur=finish_voice(rng, np.clip(dur, 1, 7200), term), cell=cell, roaming=roaming, term=term,
+        sub,
+        cat.VOICE,
+        direction,
+        sec,
+        other=num,
+        otype=otype,
+        country=_country(otype, country),
+        dur=finish_voice(rng, np.clip(dur, 1, 7200), term),
+        cell=cell,
+        roaming=roaming,
+        term=term,
     )
 
 
@@ -162,8 +182,16 @@ def sms(rng, pop: Population, net: Network, ctx: DayContext, sub: np.ndarray, ho
     cell, roaming = place(rng, ctx, net, sub, sec)
     term = np.where(rng.random(n) < SMS_FAIL, cat.FAILED, cat.NORMAL).astype(np.int8)
     return EventBlock.make(
-        sub, cat.SMS, direction, sec, other=num, otype=otype, country=_country(otype, country),
-        cell=cell, roaming=roaming, term=term,
+        sub,
+        cat.SMS,
+        direction,
+        sec,
+        other=num,
+        otype=otype,
+        country=_country(otype, country),
+        cell=cell,
+        roaming=roaming,
+        term=term,
     )
 
 
@@ -177,7 +205,9 @@ def data(rng, pop: Population, net: Network, ctx: DayContext, sub: np.ndarray, h
     return EventBlock.make(sub, cat.DATA, cat.OUT, sec, up=up, down=down, cell=cell, roaming=roaming)
 
 
-def ordinary_usage(rng: np.random.Generator, pop: Population, net: Network, ctx: DayContext, engagement) -> EventBlock:
+def ordinary_usage(
+    rng: np.random.Generator, pop: Population, net: Network, ctx: DayContext, engagement
+) -> EventBlock:
     """Every ordinary event of the day for the subscribers in ``ctx.active``."""
     s = ctx.active
     noise = rng.gamma(4.0, 0.25, len(s))
@@ -208,13 +238,24 @@ def ordinary_usage(rng: np.random.Generator, pop: Population, net: Network, ctx:
     )
 
 
-def care_calls(rng, pop: Population, net: Network, ctx: DayContext, sub: np.ndarray, opened: np.ndarray) -> EventBlock:
+def care_calls(
+    rng, pop: Population, net: Network, ctx: DayContext, sub: np.ndarray, opened: np.ndarray
+) -> EventBlock:
     """The call to customer care that opened a ticket (ends when the ticket opens)."""
     n = len(sub)
     dur = np.clip(rng.lognormal(np.log(420), 0.5, n), 60, 3600).astype(np.int64)
     sec = np.maximum(opened - dur, ctx.day * 86400)
     cell, roaming = place(rng, ctx, net, sub, sec)
     return EventBlock.make(
-        sub, cat.VOICE, cat.OUT, sec, other=cat.CARE_NUMBER, otype=cat.CARE, country=cat.GB,
-        dur=dur, cell=cell, roaming=roaming, term=cat.NORMAL,
+        sub,
+        cat.VOICE,
+        cat.OUT,
+        sec,
+        other=cat.CARE_NUMBER,
+        otype=cat.CARE,
+        country=cat.GB,
+        dur=dur,
+        cell=cell,
+        roaming=roaming,
+        term=cat.NORMAL,
     )
