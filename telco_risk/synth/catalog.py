@@ -1,7 +1,7 @@
 """The operator's static world: enums, plans, regions, devices, countries, add-ons, tariffs.
 
 A fictional UK mobile operator (country code 44, own numbers 4479xxxxxxxx). Every
-number the generator uses is named here so that docs/synthetic_data.md can quote it.
+number the generator uses is named here so that the README (Synthetic operator data) can quote it.
 """
 
 from __future__ import annotations
