@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def _existing_keys(
         delta_io.read_table(spark, path)
         .where(F.col("event_date").between(F.lit(lo), F.lit(hi)))
         .where(~F.col("drop_date").isin(*dates))
-        .select(*feed.key, "event_date")
+        .select(*dict.fromkeys([*feed.key, "event_date"]))
     )
 
 
@@ -198,8 +199,9 @@ def ingest(
         todo = [d for d in dates if previous.get((name, d)) != prints[d]]
         results.extend(FeedDayCounts(name, d, 0, 0, 0, 0, skipped=True) for d in dates if d not in todo)
         if todo:
-            log.info("ingesting %s for %d drop(s)", name, len(todo))
+            started = time.monotonic()
             results.extend(ingest_feed(spark, cfg, feed, todo, key, prints))
+            log.info("ingested %s: %d drop(s) in %.1f s", name, len(todo), time.monotonic() - started)
     return results
 
 

@@ -91,12 +91,11 @@ def with_checks(raw: DataFrame, feed: Feed, max_late_days: int) -> DataFrame:
         reasons.append(F.when(out_of_range, F.lit(f"timestamp_out_of_range:{feed.event_column}")))
     errors = F.filter(F.array(*reasons), lambda r: r.isNotNull())
     typed = [typed_value(c).alias(c.name) for c in feed.columns]
-    partition = (
-        event_date_expr(feed).alias("event_date")
-        if feed.kind == "event"
-        else F.col("drop_date").alias("snapshot_date")
-    )
-    return raw.select(*typed, partition, *[F.col(c) for c in META_COLUMNS], errors.alias("errors"))
+    if feed.kind == "snapshot":
+        typed.append(F.col("drop_date").alias("snapshot_date"))
+    elif "event_date" not in feed.column_names:  # churn_events already has its own
+        typed.append(event_date_expr(feed).alias("event_date"))
+    return raw.select(*typed, *[F.col(c) for c in META_COLUMNS], errors.alias("errors"))
 
 
 def mark_duplicates(checked: DataFrame, feed: Feed, existing_keys: DataFrame | None) -> DataFrame:
@@ -112,7 +111,7 @@ def mark_duplicates(checked: DataFrame, feed: Feed, existing_keys: DataFrame | N
     rank = F.when(clean, F.row_number().over(order))
     flagged = checked.withColumn("_rank", rank)
     if existing_keys is not None:
-        join_cols = list(feed.key) + (["event_date"] if feed.kind == "event" else [])
+        join_cols = list(dict.fromkeys([*feed.key, *(["event_date"] if feed.kind == "event" else [])]))
         seen = existing_keys.select(*join_cols).distinct().withColumn("_seen", F.lit(True))
         flagged = flagged.join(seen, on=join_cols, how="left")
     else:
@@ -133,8 +132,9 @@ def pseudonymise(df: DataFrame, feed: Feed, key: bytes) -> DataFrame:
 def bronze_rows(checked: DataFrame, feed: Feed, key: bytes) -> DataFrame:
     """Rows without errors, PII pseudonymised, in bronze layout."""
     partition = ["event_date", "drop_date"] if feed.kind == "event" else ["snapshot_date"]
+    extra = [c for c in partition if c not in feed.column_names]
     valid = checked.where(F.size("errors") == 0)
-    return pseudonymise(valid, feed, key).select(*feed.column_names, *partition, "source_file")
+    return pseudonymise(valid, feed, key).select(*feed.column_names, *extra, "source_file")
 
 
 def quarantine_rows(checked: DataFrame, feed: Feed) -> DataFrame:

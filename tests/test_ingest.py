@@ -307,3 +307,17 @@ def test_subscriber_snapshot_typed_pseudonymised_and_deduplicated(spark, cfg, wo
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
     reasons = sorted(r.reason for r in quarantine(spark, cfg, "subscribers").collect())
     assert reasons == ["duplicate_key", "unknown_enum:status;bad_type:activation_date"]
+
+
+def test_feed_whose_own_column_is_event_date(spark, cfg, workdir, dev_key_env):
+    """churn_events carries event_date itself: it is both contract column and partition."""
+    churn = [
+        {"subscriber_id": "S1", "event_date": "2026-01-02", "churn_type": "port_out"},
+        {"subscriber_id": "S2", "event_date": "2026-01-02", "churn_type": "moved_abroad"},
+    ]
+    write_drop(workdir / "landing", D2, {"churn_events": churn})
+    counts = ingest(spark, cfg, [D2], feeds=("churn_events",))
+    assert [(c.read, c.accepted, c.quarantined) for c in counts] == [(2, 1, 1)]
+    got = bronze(spark, cfg, "churn_events")
+    assert got.columns == ["subscriber_id", "event_date", "churn_type", "drop_date", "source_file"]
+    assert [(r.subscriber_id, r.event_date, r.drop_date) for r in got.collect()] == [("S1", D2, D2)]
