@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENV_VARS = {
@@ -70,6 +70,248 @@ class MlflowConfig(_Section):
     artifact_root: str
 
 
+class ModelSplitConfig(_Section):
+    """Train / validation / test split of a training set."""
+
+    min_snapshots_for_time_split: int = Field(ge=3)
+    validation_snapshots: int = Field(ge=1)
+    test_snapshots: int = Field(ge=1)
+    hash_validation_share: float = Field(gt=0, lt=0.5)
+    hash_test_share: float = Field(gt=0, lt=0.5)
+    hash_salt: str
+
+
+class XgboostConfig(_Section):
+    """SparkXGBClassifier settings and the hyper-parameter search space (``--trials``)."""
+
+    num_workers: int = Field(ge=1)
+    n_estimators: int = Field(ge=1)
+    early_stopping_rounds: int = Field(ge=1)
+    eval_metric: Literal["auc", "aucpr", "logloss"]
+    max_depth: int = Field(ge=1)
+    learning_rate: float = Field(gt=0)
+    min_child_weight: float = Field(ge=0)
+    subsample: float = Field(gt=0, le=1)
+    colsample_bytree: float = Field(gt=0, le=1)
+    reg_lambda: float = Field(ge=0)
+    max_positive_weight: float = Field(ge=1)
+    max_categories: int = Field(ge=2)
+    seed: int
+    trials: int = Field(ge=1)
+    search_space: dict[str, list[float]]
+
+
+class CalibrationConfig(_Section):
+    method: Literal["isotonic", "platt"]
+    ece_bins: int = Field(ge=2)
+
+
+class EvaluationConfig(_Section):
+    top_fractions: list[float]
+    precision_at_k: list[int]
+
+
+class RiskBandsConfig(_Section):
+    """Calibrated probability cut-offs: >= high -> high, >= medium -> medium, else low."""
+
+    high: float = Field(gt=0, lt=1)
+    medium: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RiskBandsConfig:
+        if self.medium >= self.high:
+            raise ValueError(f"medium ({self.medium}) must be below high ({self.high})")
+        return self
+
+
+class PromotionGateConfig(_Section):
+    """Named thresholds of the champion/challenger gate (models/promotion.py)."""
+
+    min_roc_auc: float = Field(ge=0, le=1)
+    max_calibration_error: float = Field(gt=0, le=1)
+    min_auc_gain: float = Field(ge=0)
+
+
+class ChurnModelConfig(_Section):
+    registered_name: str
+    experiment: str
+    horizon_days: int = Field(ge=1)
+    bands: RiskBandsConfig
+    gate: PromotionGateConfig
+
+
+class FraudModelConfig(_Section):
+    registered_name: str
+    experiment: str
+    window_days: int = Field(ge=0)
+    maturity_days: int = Field(ge=0)
+    bands: RiskBandsConfig
+    gate: PromotionGateConfig
+
+
+class ModelsConfig(_Section):
+    """Training, evaluation and promotion of the churn and fraud models."""
+
+    snapshots: int = Field(ge=1)
+    snapshot_spacing_days: int = Field(ge=1)
+    include_protected_features: bool
+    min_rows: int = Field(ge=1)
+    min_positives: int = Field(ge=1)
+    auto_promote: bool
+    split: ModelSplitConfig
+    xgboost: XgboostConfig
+    calibration: CalibrationConfig
+    evaluation: EvaluationConfig
+    churn: ChurnModelConfig
+    fraud: FraudModelConfig
+
+
+class FeaturesConfig(_Section):
+    """CDR daily aggregates and subscriber feature snapshots (features/, jobs/features.py)."""
+
+    # Usage windows in days, ascending; consecutive pairs give the trends (7 vs the 23
+    # before, 30 vs the 60 before). A window covers the w days (D - w, D].
+    windows: tuple[int, ...] = Field(min_length=3)
+    ticket_windows: tuple[int, ...] = Field(min_length=1)
+    new_party_lookback_days: int = Field(ge=1)
+    short_call_seconds: int = Field(ge=1)
+    day_start_hour: int = Field(ge=0, le=23)
+    evening_start_hour: int = Field(ge=1, le=23)
+    night_start_hour: int = Field(ge=1, le=24)
+    early_life_days: int = Field(ge=1)
+    billing_lookback_days: int = Field(ge=1)
+    include_protected: bool
+    window_mode: Literal["rolling", "reread"]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeaturesConfig:
+        for name in ("windows", "ticket_windows"):
+            values = getattr(self, name)
+            if list(values) != sorted(set(values)) or values[0] < 1:
+                raise ValueError(f"{name} must be distinct positive days in ascending order, got {values}")
+        if not self.day_start_hour < self.evening_start_hour < self.night_start_hour:
+            raise ValueError("hours must satisfy day_start_hour < evening_start_hour < night_start_hour")
+        if self.early_life_days > self.windows[-1]:
+            raise ValueError(f"early_life_days must not exceed the longest window ({self.windows[-1]})")
+        return self
+
+
+class QualitySeverityConfig(_Section):
+    """Severity of each kind of check: ``fail`` stops the nightly run, ``warn`` is reported."""
+
+    columns: Literal["fail", "warn"]
+    not_null: Literal["fail", "warn"]
+    enum: Literal["fail", "warn"]
+    range: Literal["fail", "warn"]
+    relation: Literal["fail", "warn"]
+    unique: Literal["fail", "warn"]
+    freshness: Literal["fail", "warn"]
+    volume: Literal["fail", "warn"]
+    quarantine_rate: Literal["fail", "warn"]
+    null_share: Literal["fail", "warn"]
+    distribution: Literal["fail", "warn"]
+    label_rate: Literal["fail", "warn"]
+
+
+class QualityVolumeConfig(_Section):
+    """A date's rows against the median of the previous ``history_days`` dates."""
+
+    history_days: int = Field(ge=1)
+    min_history_days: int = Field(ge=1)
+    tolerance: float = Field(gt=0, lt=1)
+    min_median_rows: int = Field(ge=0)
+    tolerance_by_table: dict[str, float]
+
+
+class QualityQuarantineConfig(_Section):
+    """Quarantined / read rows per feed and drop (from ops.ingest_runs)."""
+
+    max_rate: float = Field(ge=0, le=1)
+    max_rate_by_feed: dict[str, float]
+    min_rows_read: int = Field(ge=1)
+
+
+class QualityDistributionConfig(_Section):
+    """Derived tables: null shares and means against the previous ``reference_days`` dates."""
+
+    reference_days: int = Field(ge=1)
+    min_reference_days: int = Field(ge=1)
+    mean_tolerance_sd: float = Field(gt=0)
+    null_share_tolerance: float = Field(ge=0, le=1)
+    min_rows: int = Field(ge=1)
+
+
+class QualityDerivedTableConfig(_Section):
+    """How a derived table is validated: its date column, key and column specs' source."""
+
+    date_column: str
+    key: tuple[str, ...] = Field(min_length=1)
+    columns_from: Literal["catalog", "schema"]
+    non_negative: bool
+
+
+class QualityTrainingConfig(_Section):
+    key: tuple[str, ...] = Field(min_length=1)
+    label_column: str
+    split_column: str
+    splits: tuple[str, ...] = Field(min_length=1)
+    min_rows: int = Field(ge=1)
+    positive_rate: dict[str, tuple[float, float]]
+
+
+class QualityConfig(_Section):
+    """Data quality gate (expectations/, jobs/validate.py)."""
+
+    tables: tuple[str, ...] = Field(min_length=1)
+    daily_feeds: tuple[str, ...]
+    sample_size: int = Field(ge=1, le=100)
+    data_docs: bool
+    severity: QualitySeverityConfig
+    severity_overrides: dict[str, Literal["fail", "warn"]]
+    volume: QualityVolumeConfig
+    quarantine: QualityQuarantineConfig
+    distribution: QualityDistributionConfig
+    derived: dict[str, QualityDerivedTableConfig]
+    training: QualityTrainingConfig
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QualityConfig:
+        for key in self.severity_overrides:
+            if ":" not in key or "." not in key.partition(":")[0]:
+                raise ValueError(f"severity_overrides key {key!r} must be '<layer.table>:<check id or kind>'")
+        for table in self.tables:
+            if table != "ops.ingest_runs" and not table.startswith("bronze.") and table not in self.derived:
+                raise ValueError(
+                    f"table {table!r} is neither ops.ingest_runs, bronze.<feed> nor in quality.derived"
+                )
+        return self
+
+
+class ScoringConfig(_Section):
+    """Nightly scoring, publish and the CRM / revenue-assurance lists (jobs/score.py, jobs/publish.py)."""
+
+    # Registered model alias the nightly scorer loads for each model.
+    alias: str
+    # Rows per Arrow batch handed to the booster (spark.sql.execution.arrow.maxRecordsPerBatch).
+    arrow_batch_rows: int = Field(ge=100)
+    # Spread the snapshot over at least this many tasks before scoring; 0 = default parallelism.
+    min_partitions: int = Field(ge=0)
+    # Publish refuses a date whose nightly quality gate failed; with this, also one never validated.
+    require_gate_run: bool
+    # Fraud bands that make an alert (fraud review; "new" = not in these bands the day before).
+    alert_bands: tuple[Literal["high", "medium", "low"], ...] = Field(min_length=1)
+
+
+class AirflowConfig(_Section):
+    nightly_cron: str
+    timezone: str
+    sensor_timeout_minutes: int = Field(ge=1)
+    sensor_poke_minutes: int = Field(ge=1)
+    retries: int = Field(ge=0)
+    retry_delay_minutes: int = Field(ge=1)
+    owner: str
+
+
 class Config(_Section):
     env: str
     paths: PathsConfig
@@ -78,6 +320,11 @@ class Config(_Section):
     ingest: IngestConfig
     bss: BssConfig
     mlflow: MlflowConfig
+    models: ModelsConfig
+    features: FeaturesConfig
+    quality: QualityConfig
+    scoring: ScoringConfig
+    airflow: AirflowConfig
 
     def table_path(self, name: str) -> str:
         """Path of a lakehouse table named ``layer.table`` (e.g. ``bronze.cdr``)."""
@@ -182,9 +429,9 @@ def load_config(
     env = env or environ.get("TELCO_RISK_ENV", "local")
     directory = conf_dir()
     data = deep_merge(_read_yaml(directory / "base.yaml"), _read_yaml(directory / f"{env}.yaml"))
-    for var, keys in ENV_VARS.items():
+    for var, env_keys in ENV_VARS.items():
         if environ.get(var):
-            _set_path(data, keys, environ[var])
+            _set_path(data, env_keys, environ[var])
     for text in overrides:
         keys, value = parse_override(text)
         _set_path(data, keys, value)

@@ -1,0 +1,72 @@
+"""``telco-risk features`` (CDR daily aggregates + feature snapshots) and ``features-bench``."""
+
+from __future__ import annotations
+
+import argparse
+
+from telco_risk.cli import _config, add_dates, dates_of, parse_date
+
+
+def cmd_features(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    if args.catalog:
+        from features.catalog import build_catalog, catalog_markdown
+
+        print(
+            catalog_markdown(build_catalog(tuple(cfg.features.windows), tuple(cfg.features.ticket_windows))),
+            end="",
+        )
+        return 0
+    dates = dates_of(args)
+
+    from jobs.features import run
+    from telco_risk.spark import get_spark
+
+    spark = get_spark(cfg.spark, "telco-risk-features")
+    run(spark, cfg, dates)
+    return 0
+
+
+def cmd_features_bench(args: argparse.Namespace) -> int:
+    from jobs.features_bench import BenchSettings, run_bench
+
+    from telco_risk.spark import get_spark
+
+    cfg = _config(args)
+    settings = BenchSettings(
+        workdir=args.workdir,
+        subscribers=args.subscribers,
+        histories=tuple(int(h) for h in args.histories.split(",")),
+        events_per_day=args.events_per_day,
+        day=args.day,
+        repeats=args.repeats,
+    )
+    spark = get_spark(cfg.spark, "telco-risk-features-bench")
+    run_bench(spark, cfg, settings)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    feat = sub.add_parser(
+        "features",
+        parents=[common],
+        help="bronze -> silver.cdr_daily (+ late days) and silver.subscriber_features, date by date",
+    )
+    add_dates(feat)
+    feat.add_argument(
+        "--catalog", action="store_true", help="print the feature catalogue (markdown) and exit"
+    )
+    feat.set_defaults(func=cmd_features)
+
+    bench = sub.add_parser(
+        "features-bench",
+        parents=[common],
+        help="time one nightly feature step with 30 and 90 days of history on a synthetic world",
+    )
+    bench.add_argument("--workdir", default="scratch/features-bench", help="scratch lakehouses (rebuilt)")
+    bench.add_argument("--subscribers", type=int, default=50_000)
+    bench.add_argument("--histories", default="30,90", help="history lengths in days, comma-separated")
+    bench.add_argument("--events-per-day", type=int, default=30, help="CDRs per subscriber per day")
+    bench.add_argument("--day", type=parse_date, default=parse_date("2026-06-30"), help="the measured day D")
+    bench.add_argument("--repeats", type=int, default=2, help="timed runs per history (the best is kept)")
+    bench.set_defaults(func=cmd_features_bench)
