@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TELCO_RISK_ENV", "test")
+# Airflow reads its home at import: keep the suite's metadata out of the user's ~/airflow.
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="telco-risk-airflow-")
+os.environ.setdefault("AIRFLOW_HOME", _AIRFLOW_HOME)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,39 @@
+"""Set the champion of a model by hand (rollback or override of the gate).
+
+Usage: ``telco-risk promote --model churn|fraud --version N``. The decision is tagged on
+the version and its run (``gate.outcome=manual_promote``) and printed.
+"""
+
+from __future__ import annotations
+
+from models.promotion import GateDecision, promote_by_hand
+from models.registry import mlflow_client, model_settings
+from telco_risk.config import Config
+
+
+class UnknownVersionError(ValueError):
+    """The registered model has no such version."""
+
+
+def promote(cfg: Config, model: str, version: str) -> GateDecision:
+    from mlflow.exceptions import MlflowException
+
+    name = model_settings(cfg, model).registered_name
+    client = mlflow_client(cfg.mlflow)
+    try:
+        client.get_model_version(name, version)
+    except MlflowException:
+        raise UnknownVersionError(f"{name} has no version {version}") from None
+    return promote_by_hand(client, name, version)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from telco_risk.cli import main as cli_main
+
+    return cli_main(["promote", *(argv or [])])
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,34 @@
+"""A clean generated day passes the gate with the default thresholds (slow: it generates a
+world, ingests and builds features for six days; run with TELCO_RISK_SLOW=1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from expectations.gate import run_gate
+from jobs.features import run as build_features
+from jobs.ingest import ingest
+from telco_risk.synth import generate
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.environ.get("TELCO_RISK_SLOW") != "1", reason="slow: set TELCO_RISK_SLOW=1"),
+]
+
+START = dt.date(2026, 1, 1)
+DAYS = 6
+
+
+def test_a_clean_generated_day_passes_the_gate(spark, cfg, workdir, dev_key_env):
+    generate(workdir / "landing", subscribers=300, start=START, days=DAYS, seed=11)
+    dates = [START + dt.timedelta(days=i) for i in range(DAYS)]
+    ingest(spark, cfg, dates)
+    for day in dates:
+        build_features(spark, cfg, [day])
+    gate = run_gate(spark, cfg, dates[-1])
+    assert gate.passed, gate.summary
+    checked = {(r.table, r.check) for r in gate.results}
+    assert {("bronze.cdr", "volume"), ("silver.cdr_daily", "volume")} <= checked  # history in play
