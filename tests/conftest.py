@@ -41,6 +41,7 @@ def cfg(workdir: Path):
 
     return load_config(
         "test",
+        [f"mlflow.artifact_root={workdir / 'mlartifacts'}"],
         environ={
             "TELCO_RISK_LANDING": str(workdir / "landing"),
             "TELCO_RISK_LAKEHOUSE": str(workdir / "lakehouse"),
