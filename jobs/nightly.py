@@ -1,0 +1,80 @@
+"""The nightly chain for one logical date without Airflow: ingest, features, validate,
+score, publish, in order, with one pipeline run id.
+
+Usage: ``telco-risk run --date D [--run-id R]`` (or ``python jobs/nightly.py ...``). A
+failed quality gate stops the chain before score and publish (``NightlyResult.stopped``
+holds the gate summary; the command exits 1). Any other error stops it where it happens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+
+from expectations.gate import GateResult
+from jobs.features import run as build_features
+from jobs.ingest import ingest, summary_table
+from jobs.publish import PublishResult, publish
+from jobs.score import ScoreResult, new_run_id, score
+from jobs.validate import validate
+from telco_risk.config import Config
+
+log = logging.getLogger("telco_risk.nightly")
+
+
+@dataclass(frozen=True)
+class NightlyResult:
+    day: dt.date
+    run_id: str
+    gate: GateResult
+    scored: ScoreResult | None = None
+    published: PublishResult | None = None
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the chain stopped before publishing (the gate summary), or None."""
+        return None if self.gate.passed else self.gate.summary
+
+
+def run_nightly(
+    spark: SparkSession,
+    cfg: Config,
+    day: dt.date,
+    run_id: str | None = None,
+    report: Callable[[str], None] = print,
+) -> NightlyResult:
+    """ingest -> features -> validate -> (gate passed) score -> publish for ``day``."""
+    run_id = run_id or new_run_id("nightly")
+    report(f"nightly run {run_id} for {day}")
+    report(f"[1/5] ingest\n{summary_table(ingest(spark, cfg, [day]))}")
+    report("[2/5] features")
+    build_features(spark, cfg, [day])
+    report("[3/5] validate")
+    gate = validate(spark, cfg, [day], run_id=run_id)[0]
+    report(gate.summary)
+    if not gate.passed:
+        log.error("quality gate failed for %s: not scoring or publishing", day)
+        return NightlyResult(day, run_id, gate)
+    report("[4/5] score")
+    scored = score(spark, cfg, day, run_id=run_id)
+    report(scored.summary())
+    report("[5/5] publish")
+    published = publish(spark, cfg, day, run_id=run_id)
+    report(published.summary())
+    return NightlyResult(day, run_id, gate, scored, published)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from telco_risk.cli import main as cli_main
+
+    return cli_main(["run", *(argv or [])])
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,225 @@
+"""Score every subscriber active at D with the churn and fraud champions -> gold.risk_scores.
+
+Usage: ``telco-risk score --date D [--run-id R]`` (or ``python jobs/score.py ...``).
+
+1. Load ``<registered name>@<scoring.alias>`` of telco_churn and telco_fraud. A model
+   without one is skipped with a warning (its columns stay null); neither stops the run.
+2. Read ``silver.subscriber_features`` at snapshot_date = D (the active subscribers of D),
+   at a pinned Delta version recorded on every row.
+3. Calibrated probability, band and top 3 reason codes per model, vectorised per Arrow
+   batch (models/scoring.py); the likely fraud type from the fraud reason codes.
+4. Replace the score_date = D partition of ``gold.risk_scores`` (rerunning a date gives
+   the same rows).
+
+``gold.risk_scores`` (partitioned by score_date; key score_date + subscriber_id):
+``GOLD_SCHEMA`` below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from models.bundle import ScoringBundle
+from models.registry import NoChampionError, load_alias, model_settings
+from models.scoring import MODELS, Bundles, missing_features, score_features
+from telco_risk import delta_io
+from telco_risk.config import Config
+from telco_risk.lists import likely_fraud_type
+
+log = logging.getLogger("telco_risk.score")
+
+FEATURES_TABLE = "silver.subscriber_features"
+SCORES_TABLE = "gold.risk_scores"
+# Copied from the feature row for the CRM and revenue-assurance lists.
+CONTEXT_COLUMNS = ("segment", "plan_id", "region", "monthly_revenue")
+
+GOLD_SCHEMA = (
+    "score_date date, subscriber_id string,"
+    " churn_score double, churn_band string, churn_reasons string,"
+    " fraud_score double, fraud_band string, fraud_reasons string,"
+    " churn_model_version string, fraud_model_version string, churn_run_id string, fraud_run_id string,"
+    " feature_table_version long, run_id string,"
+    " segment string, plan_id string, region string, monthly_revenue double,"
+    " fraud_exposure double, likely_fraud_type string"
+)
+GOLD_COLUMNS = [part.strip().split(" ")[0] for part in GOLD_SCHEMA.split(",")]
+
+
+class ScoringError(ValueError):
+    """A date that cannot be scored; the message says why and what to run first."""
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    day: dt.date
+    rows: int
+    run_id: str
+    feature_table_version: int
+    model_versions: dict[str, str | None]  # model -> registered version, None when skipped
+    seconds: float
+
+    def summary(self) -> str:
+        models = ", ".join(
+            f"{m} v{v}" if v is not None else f"{m} skipped (no champion)"
+            for m, v in self.model_versions.items()
+        )
+        return (
+            f"{self.day}: scored {self.rows} subscribers into {SCORES_TABLE} ({models}; {FEATURES_TABLE}"
+            f" version {self.feature_table_version}; run {self.run_id}) in {self.seconds:.1f}s"
+        )
+
+
+def new_run_id(step: str = "score") -> str:
+    return f"{step}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def exposure_column(cfg: Config) -> str:
+    """Silver's premium + international charges over the shortest usage window (7 days by default)."""
+    return f"fraud_exposure_{cfg.features.windows[0]}d"
+
+
+def load_champions(cfg: Config) -> dict[str, ScoringBundle | None]:
+    """The bundle under ``scoring.alias`` of each model; None (with a warning) where there is none."""
+    bundles: dict[str, ScoringBundle | None] = {}
+    for model in MODELS:
+        try:
+            bundles[model] = load_alias(model, cfg.scoring.alias, cfg)
+        except NoChampionError as exc:
+            log.warning("%s: its score columns stay null", exc)
+            bundles[model] = None
+    if all(b is None for b in bundles.values()):
+        names = " nor ".join(model_settings(cfg, m).registered_name for m in MODELS)
+        raise ScoringError(
+            f"neither {names} has a version with alias '{cfg.scoring.alias}': nothing to score with;"
+            " train and promote a model first (`telco-risk train --model churn --as-of D`)"
+        )
+    return bundles
+
+
+def read_features(spark: SparkSession, cfg: Config, day: dt.date) -> tuple[DataFrame, int]:
+    """The feature rows of snapshot ``day`` and the Delta version they were read at."""
+    path = cfg.table_path(FEATURES_TABLE)
+    if not delta_io.table_exists(path):
+        raise ScoringError(f"{FEATURES_TABLE} does not exist: run `telco-risk features --date {day}` first")
+    version = delta_io.latest_version(spark, path)
+    rows = delta_io.read_table(spark, path, version=version).where(F.col("snapshot_date") == F.lit(day))
+    if rows.limit(1).count() == 0:
+        raise ScoringError(
+            f"{FEATURES_TABLE} has no snapshot {day}: run `telco-risk features --date {day}` first"
+        )
+    return rows, version
+
+
+def spread(df: DataFrame, min_partitions: int) -> DataFrame:
+    """``df`` over at least ``min_partitions`` tasks (0: the session's default parallelism)."""
+    target = min_partitions or df.sparkSession.sparkContext.defaultParallelism
+    return df.repartition(target) if df.rdd.getNumPartitions() < target else df
+
+
+def gold_rows(
+    scored: DataFrame,
+    day: dt.date,
+    bundles: Bundles,
+    feature_table_version: int,
+    run_id: str,
+) -> DataFrame:
+    """Scored rows (subscriber_id, context columns, fraud_exposure, churn_/fraud_ score, band,
+    reasons) -> ``GOLD_COLUMNS``: the date, model versions and run ids, the likely fraud type."""
+
+    def meta(model: str, attr: str) -> Column:
+        bundle = bundles.get(model)
+        return F.lit(None if bundle is None else getattr(bundle, attr)).cast("string")
+
+    return scored.select(
+        F.lit(day).cast("date").alias("score_date"),
+        "subscriber_id",
+        "churn_score",
+        "churn_band",
+        "churn_reasons",
+        "fraud_score",
+        "fraud_band",
+        "fraud_reasons",
+        meta("churn", "version").alias("churn_model_version"),
+        meta("fraud", "version").alias("fraud_model_version"),
+        meta("churn", "run_id").alias("churn_run_id"),
+        meta("fraud", "run_id").alias("fraud_run_id"),
+        F.lit(feature_table_version).cast("long").alias("feature_table_version"),
+        F.lit(run_id).alias("run_id"),
+        *CONTEXT_COLUMNS,
+        F.col("fraud_exposure").cast("double").alias("fraud_exposure"),
+        likely_fraud_type(F.col("fraud_reasons")).alias("likely_fraud_type"),
+    )
+
+
+def score(
+    spark: SparkSession,
+    cfg: Config,
+    day: dt.date,
+    run_id: str | None = None,
+    bundles: Bundles | None = None,
+) -> ScoreResult:
+    """Score snapshot ``day`` into gold.risk_scores (``bundles``: default the champions)."""
+    started = time.perf_counter()
+    run_id = run_id or new_run_id()
+    bundles = dict(bundles) if bundles is not None else load_champions(cfg)
+    features, version = read_features(spark, cfg, day)
+    missing = missing_features(features.columns, bundles)
+    if missing:
+        detail = "; ".join(f"{m}: {', '.join(cols[:5])}" for m, cols in missing.items())
+        raise ScoringError(f"{FEATURES_TABLE} lacks feature column(s) the models need ({detail})")
+    exposure = exposure_column(cfg)
+    lacking = [c for c in (*CONTEXT_COLUMNS, exposure) if c not in features.columns]
+    if lacking:
+        raise ScoringError(f"{FEATURES_TABLE} lacks column(s) {', '.join(lacking)}")
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(cfg.scoring.arrow_batch_rows))
+    inputs = spread(features.withColumn("fraud_exposure", F.col(exposure)), cfg.scoring.min_partitions)
+    keep = ["subscriber_id", *CONTEXT_COLUMNS, "fraud_exposure"]
+    scored = score_features(inputs, bundles, keep)
+    rows = gold_rows(scored, day, bundles, version, run_id)
+    path = cfg.table_path(SCORES_TABLE)
+    delta_io.replace_where(rows, path, f"score_date = DATE'{day.isoformat()}'", ["score_date"])
+    written = delta_io.read_table(spark, path).where(F.col("score_date") == F.lit(day)).count()
+    versions = {m: (b.version if b is not None else None) for m, b in bundles.items()}
+    return ScoreResult(day, written, run_id, version, versions, time.perf_counter() - started)
+
+
+def read_scores(spark: SparkSession, cfg: Config, day: dt.date) -> DataFrame | None:
+    """The gold.risk_scores rows of ``day``; None when the table or the date is missing."""
+    path = cfg.table_path(SCORES_TABLE)
+    if not delta_io.table_exists(path):
+        return None
+    rows = delta_io.read_table(spark, path).where(F.col("score_date") == F.lit(day))
+    return rows if rows.limit(1).count() else None
+
+
+def previous_score_date(spark: SparkSession, cfg: Config, day: dt.date) -> dt.date | None:
+    """The latest score date before ``day`` in gold.risk_scores, if any."""
+    path = cfg.table_path(SCORES_TABLE)
+    if not delta_io.table_exists(path):
+        return None
+    row = (
+        delta_io.read_table(spark, path)
+        .where(F.col("score_date") < F.lit(day))
+        .agg(F.max("score_date"))
+        .first()
+    )
+    return None if row is None or row[0] is None else row[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from telco_risk.cli import main as cli_main
+
+    return cli_main(["score", *(argv or [])])
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))
