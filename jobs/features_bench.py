@@ -222,7 +222,11 @@ def bss_events(spark: SparkSession, n: int, first: dt.date, last: dt.date) -> di
     months = span // 30 + 1
     inv = (
         spark.range(n * months)
-        .select((F.col("id") % n).cast("int").alias("n"), (F.col("id") / n).cast("int").alias("m"), F.rand(21).alias("r"))
+        .select(
+            (F.col("id") % n).cast("int").alias("n"),
+            (F.col("id") / n).cast("int").alias("m"),
+            F.rand(21).alias("r"),
+        )
         .where(F.col("n") % 10 < 6)
     )
     bill = F.date_sub(F.lit(last), F.col("m") * 30 + F.col("n") % 30)
