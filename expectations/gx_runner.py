@@ -130,8 +130,8 @@ def _result(suite: Suite, r: Any) -> CheckResult:
     info = r.exception_info or {}
     error = info.get("exception_message") if info.get("raised_exception") else None
     observed = res.get("observed_value")
-    if observed is None and "missing_count" in res:  # distinct values to contain a set
-        observed = {"missing_count": res["missing_count"]}
+    if check.expectation == "expect_column_distinct_values_to_contain_set":
+        observed = {"missing_count": res.get("missing_count")}  # its observed_value is always None
     sample = (
         res.get("partial_unexpected_index_list")
         or res.get("partial_unexpected_list")

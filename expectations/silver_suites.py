@@ -148,7 +148,8 @@ def _mean_range(
     spec: ColumnSpec, ref: ReferenceStats | None, tolerance_sd: float
 ) -> tuple[float | None, float | None]:
     if ref is not None and ref.mean is not None:
-        half = tolerance_sd * (ref.std or 0.0) + 1e-9
+        # + a hair for floating noise when the reference is constant (std 0)
+        half = tolerance_sd * (ref.std or 0.0) + 1e-6 * max(1.0, abs(ref.mean))
         return ref.mean - half, ref.mean + half
     return _float(spec.min_value), _float(spec.max_value)
 
