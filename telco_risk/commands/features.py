@@ -29,7 +29,6 @@ def cmd_features(args: argparse.Namespace) -> int:
 
 def cmd_features_bench(args: argparse.Namespace) -> int:
     from jobs.features_bench import BenchSettings, run_bench
-
     from telco_risk.spark import get_spark
 
     cfg = _config(args)
