@@ -13,6 +13,12 @@ For a date D:
 
 Every write replaces only its dates (Delta replaceWhere): rerunning a date gives the same
 tables. Drop D must have been ingested (``ops.ingest_runs``) first.
+
+A range (``--from D1 --to D2``, a backfill) builds the CDR days of the whole range first,
+``BACKFILL_BLOCK_DAYS`` at a time in one pass each, then the snapshots in date order;
+``--snapshot-every N`` builds a snapshot only every N days counting back from D2 (D2
+always), e.g. the weekly snapshots training uses. Either way the tables are those of
+nightly runs of the same dates made after the same drops were ingested.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ REQUIRED_FEEDS = (
 )
 # How far back the nearest earlier snapshot of a snapshot feed may be.
 SNAPSHOT_SEARCH_DAYS = 31
+# CDR days a backfill builds per pass: the "new party" join pairs each day with the
+# lookback, so bigger blocks cost more than they save.
+BACKFILL_BLOCK_DAYS = 7
 SEEN_SCHEMA = "subscriber_id string, kind string, value_hash bigint, outgoing boolean, event_date date"
 # Session settings while the step runs. Every scan here filters on partition columns, so
 # Delta's min/max data skipping prunes nothing, yet it costs a Spark job per scan that
@@ -98,18 +107,25 @@ def _table(spark: SparkSession, cfg: Config, name: str) -> DataFrame:
     return delta_io.read_table(spark, path)
 
 
-def require_ingested(spark: SparkSession, cfg: Config, as_of: dt.date) -> None:
-    """Drop ``as_of`` must have been ingested for every feed the features read."""
+def require_ingested(spark: SparkSession, cfg: Config, *dates: dt.date) -> None:
+    """Drops ``dates`` must have been ingested for every feed the features read."""
     path = cfg.table_path("ops.ingest_runs")
-    done: set[str] = set()
+    done: set[tuple[str, dt.date]] = set()
     if delta_io.table_exists(path):
-        rows = delta_io.read_table(spark, path).where(F.col("drop_date") == F.lit(as_of)).select("feed")
-        done = {r.feed for r in rows.distinct().collect()}
-    missing = [f for f in REQUIRED_FEEDS if f not in done]
-    if missing:
-        raise FeaturesError(
-            f"drop {as_of} is not ingested for {', '.join(missing)}: run `telco-risk ingest` first"
+        rows = (
+            delta_io.read_table(spark, path)
+            .where(F.col("drop_date").isin(*dates))
+            .select("feed", "drop_date")
+            .distinct()
+            .collect()
         )
+        done = {(r.feed, r.drop_date) for r in rows}
+    for day in sorted(dates):
+        missing = [f for f in REQUIRED_FEEDS if (f, day) not in done]
+        if missing:
+            raise FeaturesError(
+                f"drop {day} is not ingested for {', '.join(missing)}: run `telco-risk ingest` first"
+            )
 
 
 def late_days(spark: SparkSession, cfg: Config, as_of: dt.date) -> list[dt.date]:
@@ -348,21 +364,71 @@ def _run_date(spark: SparkSession, cfg: Config, as_of: dt.date) -> DateResult:
     )
 
 
-def run(spark: SparkSession, cfg: Config, dates: list[dt.date]) -> list[DateResult]:
-    """``run_date`` for each date, in date order (a backfill)."""
-    results = []
-    for as_of in sorted(set(dates)):
-        result = run_date(spark, cfg, as_of)
-        print(format_result(result), flush=True)
-        results.append(result)
+def snapshot_days(dates: list[dt.date], every: int) -> list[dt.date]:
+    """The dates that get a feature snapshot: every ``every``-th date counting back from the
+    last one (which is always included), ascending."""
+    if every < 1:
+        raise ValueError(f"--snapshot-every must be at least 1, got {every}")
+    ordered = sorted(set(dates))
+    return ordered[::-1][::every][::-1]
+
+
+def blocks(days: list[dt.date], size: int) -> list[list[dt.date]]:
+    """``days`` (ascending) in consecutive chunks of at most ``size``."""
+    return [days[i : i + size] for i in range(0, len(days), size)]
+
+
+def backfill(
+    spark: SparkSession, cfg: Config, dates: list[dt.date], snapshot_every: int = 1
+) -> list[DateResult]:
+    """CDR days of the whole range in blocks, then the snapshots of ``snapshot_days``."""
+    with session_conf(spark, STEP_CONF):
+        check_config(cfg)
+        ordered = sorted(set(dates))
+        chosen = snapshot_days(ordered, snapshot_every)
+        require_ingested(spark, cfg, *ordered)
+        days = sorted({*late_days(spark, cfg, ordered[0]), *ordered})
+        snapshots = snapshot_dates(spark, cfg, "subscribers", days[0], days[-1])
+        for block in blocks(days, BACKFILL_BLOCK_DAYS):
+            started = time.perf_counter()
+            rows = build_cdr_days(spark, cfg, block, snapshots)
+            print(
+                f"{block[0]}..{block[-1]}: cdr_daily {rows} rows for {len(block)} day(s);"
+                f" {time.perf_counter() - started:.1f}s",
+                flush=True,
+            )
+        results = []
+        for as_of in chosen:
+            started = time.perf_counter()
+            subscribers_on = snapshot_for_days(snapshots, [as_of]).get(as_of)
+            if subscribers_on is None:
+                raise FeaturesError(f"bronze.subscribers has no snapshot on or before {as_of}")
+            totals, mode = window_totals_at(spark, cfg, as_of)
+            feature_rows = build_snapshot(spark, cfg, as_of, totals, subscribers_on)
+            result = DateResult(as_of, (), (), 0, feature_rows, mode, time.perf_counter() - started)
+            print(format_result(result), flush=True)
+            results.append(result)
     return results
 
 
+def run(spark: SparkSession, cfg: Config, dates: list[dt.date], snapshot_every: int = 1) -> list[DateResult]:
+    """One date: the nightly step (``run_date``); several: a ``backfill``."""
+    if len(set(dates)) == 1 and snapshot_every == 1:
+        result = run_date(spark, cfg, dates[0])
+        print(format_result(result), flush=True)
+        return [result]
+    return backfill(spark, cfg, dates, snapshot_every)
+
+
 def format_result(r: DateResult) -> str:
-    late = ", ".join(d.isoformat() for d in r.late_days) or "none"
+    if r.cdr_days:
+        late = ", ".join(d.isoformat() for d in r.late_days) or "none"
+        cdr = f"cdr_daily {r.cdr_daily_rows} rows for {len(r.cdr_days)} day(s) (late days recomputed: {late})"
+    else:
+        cdr = "cdr_daily built by the backfill"
     return (
-        f"{r.as_of}: cdr_daily {r.cdr_daily_rows} rows for {len(r.cdr_days)} day(s) (late days recomputed:"
-        f" {late}); window sums {r.window_mode}; subscriber_features {r.feature_rows} rows; {r.seconds:.1f}s"
+        f"{r.as_of}: {cdr}; window sums {r.window_mode}; subscriber_features {r.feature_rows} rows;"
+        f" {r.seconds:.1f}s"
     )
 
 

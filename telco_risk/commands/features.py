@@ -23,7 +23,7 @@ def cmd_features(args: argparse.Namespace) -> int:
     from telco_risk.spark import get_spark
 
     spark = get_spark(cfg.spark, "telco-risk-features")
-    run(spark, cfg, dates)
+    run(spark, cfg, dates, snapshot_every=args.snapshot_every)
     return 0
 
 
@@ -54,6 +54,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_dates(feat)
     feat.add_argument(
         "--catalog", action="store_true", help="print the feature catalogue (markdown) and exit"
+    )
+    feat.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --from/--to: a feature snapshot only every N days counting back from --to",
     )
     feat.set_defaults(func=cmd_features)
 
