@@ -28,6 +28,8 @@ MODELS = ("churn", "fraud")
 BUNDLE_PATH = "scoring/bundle.json"
 CALIBRATOR_PATH = "scoring/calibrator.json"
 MODEL_NAME = "model"
+# Run tag: URI of the logged (not necessarily registered) booster.
+CANDIDATE_TAG = "candidate.model_uri"
 
 
 class NoChampionError(LookupError):
@@ -73,9 +75,9 @@ def log_delta_input(name: str, path: str, version: int | str, digest: str, conte
     mlflow.log_input(dataset, context=context)
 
 
-def log_bundle(bundle: ScoringBundle, example: pd.DataFrame) -> str:
-    """In the active run: the scoring artifacts and the booster, registered under the
-    bundle's name. ``example``: a few raw feature rows. Returns the new version number."""
+def log_candidate(bundle: ScoringBundle, example: pd.DataFrame) -> str:
+    """In the active run: the scoring artifacts and the booster, not registered yet.
+    ``example``: a few raw feature rows. Returns the logged model's URI."""
     import mlflow
     import mlflow.xgboost
     from mlflow.models import infer_signature
@@ -87,50 +89,79 @@ def log_bundle(bundle: ScoringBundle, example: pd.DataFrame) -> str:
     info = mlflow.xgboost.log_model(
         bundle.booster,
         name=MODEL_NAME,
-        registered_model_name=bundle.registered_name,
         signature=signature,
         input_example=encoded,
         # Explicit requirements: inferring them re-imports the model in a subprocess (slow).
         pip_requirements=[f"xgboost=={xgb.__version__}"],
         metadata={"input": "encoded features: see scoring/bundle.json; use models.registry.load_*"},
     )
-    version = info.registered_model_version
+    mlflow.set_tag(CANDIDATE_TAG, info.model_uri)
+    return str(info.model_uri)
+
+
+def register_candidate(model_uri: str, registered_name: str) -> str:
+    """Register a logged model (``log_candidate``) under ``registered_name``; its version."""
+    import mlflow
+
+    version = mlflow.register_model(model_uri, registered_name).version
     if version is None:
-        raise RuntimeError(f"MLflow did not register {bundle.registered_name}")
+        raise RuntimeError(f"MLflow did not register {registered_name}")
     return str(version)
 
 
-def _download_json(client: MlflowClient, run_id: str, path: str) -> dict[str, Any]:
+def log_bundle(bundle: ScoringBundle, example: pd.DataFrame) -> str:
+    """In the active run: ``log_candidate`` then register it under the bundle's name.
+    Returns the new version number."""
+    return register_candidate(log_candidate(bundle, example), bundle.registered_name)
+
+
+def download_json(client: MlflowClient, run_id: str, path: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         local = client.download_artifacts(run_id, path, tmp)
         return dict(json.loads(Path(local).read_text(encoding="utf-8")))
 
 
-def load_version(model: str, version: str | int, cfg: Config) -> ScoringBundle:
-    """The scoring bundle of registered version ``version`` of ``model`` (churn|fraud)."""
+def _bundle_of_run(
+    client: MlflowClient, run_id: str, model_uri: str, name: str, version: str | None
+) -> ScoringBundle:
     import mlflow.xgboost
 
-    name = model_settings(cfg, model).registered_name
-    client = mlflow_client(cfg.mlflow)
-    mv = client.get_model_version(name, str(version))
-    if mv.run_id is None:
-        raise RuntimeError(f"{name} version {version} has no run: cannot find its scoring artifacts")
-    described = _download_json(client, mv.run_id, BUNDLE_PATH)
-    calibrator = Calibrator.from_dict(_download_json(client, mv.run_id, CALIBRATOR_PATH))
-    booster = mlflow.xgboost.load_model(f"models:/{name}/{mv.version}")
+    described = download_json(client, run_id, BUNDLE_PATH)
+    calibrator = Calibrator.from_dict(download_json(client, run_id, CALIBRATOR_PATH))
     return ScoringBundle(
         model=described["model"],
         registered_name=name,
-        booster=booster,
+        booster=mlflow.xgboost.load_model(model_uri),
         feature_columns=list(described["feature_columns"]),
         categorical_encoders={k: dict(v) for k, v in described["categorical_encoders"].items()},
         calibrator=calibrator,
         reason_codes=dict(described["reason_codes"]),
         bands=dict(described["bands"]),
-        version=str(mv.version),
-        run_id=mv.run_id,
+        version=version,
+        run_id=run_id,
         metadata=dict(described.get("metadata", {})),
     )
+
+
+def load_version(model: str, version: str | int, cfg: Config) -> ScoringBundle:
+    """The scoring bundle of registered version ``version`` of ``model`` (churn|fraud)."""
+    name = model_settings(cfg, model).registered_name
+    client = mlflow_client(cfg.mlflow)
+    mv = client.get_model_version(name, str(version))
+    if mv.run_id is None:
+        raise RuntimeError(f"{name} version {version} has no run: cannot find its scoring artifacts")
+    return _bundle_of_run(client, mv.run_id, f"models:/{name}/{mv.version}", name, str(mv.version))
+
+
+def load_candidate(run_id: str, cfg: Config) -> ScoringBundle:
+    """The bundle a training run logged (``log_candidate``), registered or not."""
+    client = mlflow_client(cfg.mlflow)
+    run = client.get_run(run_id)
+    uri = run.data.tags.get(CANDIDATE_TAG)
+    if not uri:
+        raise ValueError(f"MLflow run {run_id} has no trained model yet: run `telco-risk train-fit` first")
+    model = run.data.tags["model"]
+    return _bundle_of_run(client, run_id, uri, model_settings(cfg, model).registered_name, None)
 
 
 def alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
