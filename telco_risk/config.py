@@ -302,11 +302,82 @@ class ScoringConfig(_Section):
     alert_bands: tuple[Literal["high", "medium", "low"], ...] = Field(min_length=1)
 
 
+class DriftLevelsConfig(_Section):
+    """A statistic that is worse when higher: ``warn`` <= ``act``."""
+
+    warn: float = Field(ge=0)
+    act: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DriftLevelsConfig:
+        if self.act < self.warn:
+            raise ValueError(f"act ({self.act}) must not be below warn ({self.warn})")
+        return self
+
+
+class FloorLevelsConfig(_Section):
+    """A statistic that is worse when lower (p-value, realised AUC): ``act`` <= ``warn``."""
+
+    warn: float = Field(ge=0, le=1)
+    act: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FloorLevelsConfig:
+        if self.act > self.warn:
+            raise ValueError(f"act ({self.act}) must not be above warn ({self.warn})")
+        return self
+
+
+class RealisedConfig(_Section):
+    """Realised performance of past score dates once their labels have arrived."""
+
+    # AUC below these floors: warn / act, per model.
+    auc_floor: dict[Literal["churn", "fraud"], FloorLevelsConfig]
+    # Expected calibration error above this: warn.
+    ece_warn: float = Field(gt=0, le=1)
+    # Fewer positive labels on a score date: metrics reported, never judged.
+    min_positives: int = Field(ge=1)
+
+
+class MonitoringConfig(_Section):
+    """Drift and model-health monitoring (jobs/monitor.py, models/monitoring/)."""
+
+    # Quantile bins of a numeric column in the training reference.
+    bins: int = Field(ge=2, le=50)
+    # Values kept per categorical column of the reference (most frequent); the rest are "other".
+    max_categories: int = Field(ge=1)
+    # Training-set split whose rows are the reference of the features, and of the scores.
+    feature_reference_split: Literal["train", "validation", "test"]
+    score_reference_split: Literal["train", "validation", "test"]
+    psi: DriftLevelsConfig
+    # Chi-square test on the same bins: a PSI level counts only below this p-value.
+    p_value: FloorLevelsConfig
+    # Absolute change of the share of missing values, and of zeros (numeric columns).
+    missing_rate_change: DriftLevelsConfig
+    zero_rate_change: DriftLevelsConfig
+    # Features whose drift can act: the champion's top k by gain importance, plus these.
+    important_top_k: int = Field(ge=0)
+    important_features: tuple[str, ...]
+    # Drift of the score itself can act too.
+    score_can_act: bool
+    # Fewer monitored rows on a date: statistics reported, never judged.
+    min_rows: int = Field(ge=1)
+    realised: RealisedConfig
+    # At most one retrain request per model within this many days.
+    cooldown_days: int = Field(ge=1)
+    # The report: days of history in its time series, drifted features plotted per model,
+    # and which dates of a --from/--to range get one.
+    report_history_days: int = Field(ge=1)
+    report_features: int = Field(ge=1)
+    reports: Literal["all", "last", "none"]
+
+
 class AirflowConfig(_Section):
     nightly_cron: str
     timezone: str
-    sensor_timeout_minutes: int = Field(ge=1)
-    sensor_poke_minutes: int = Field(ge=1)
+    # Minutes, fractions allowed (the test overlay waits seconds).
+    sensor_timeout_minutes: float = Field(gt=0)
+    sensor_poke_minutes: float = Field(gt=0)
     retries: int = Field(ge=0)
     retry_delay_minutes: int = Field(ge=1)
     owner: str
@@ -324,6 +395,7 @@ class Config(_Section):
     features: FeaturesConfig
     quality: QualityConfig
     scoring: ScoringConfig
+    monitoring: MonitoringConfig
     airflow: AirflowConfig
 
     def table_path(self, name: str) -> str:
