@@ -38,6 +38,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Airflow standalone (UI on :8080) on the embedded defaults: home scratch/demo/airflow,
+# the repo's DAGs, spark_default on the local master. See README "Airflow".
+airflow: setup
+	$(BIN)/python -m telco_risk.local_airflow standalone
+
 bench: setup
 	$(BIN)/telco-risk bench --help
 
