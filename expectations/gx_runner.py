@@ -4,7 +4,8 @@ One ephemeral GX context per run (in-memory stores, no analytics, no progress ba
 with a data docs site under ``<lakehouse>/reports/data_docs``: a Spark data source, and
 per suite a dataframe asset, a whole-dataframe batch definition, a validation definition
 and a checkpoint run with ``batch_parameters={"dataframe": df}``. The data docs are built
-once, after the last checkpoint, and show this run.
+once, after the last checkpoint, and show this run; the index page opens with a static
+table of it (``expectations/docs_index.py``), readable without GX's CDN scripts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from expectations.checks import Check, Suite
+from expectations.docs_index import SuiteRow, latest_run_section, validation_pages, with_latest_run
 from expectations.results import CheckResult
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ class GxRunner:
         # the gate persists each frame itself, once
         self.source = self.context.data_sources.add_spark("lakehouse_frames", persist=False)
         self.run_time = dt.datetime.now(dt.UTC)
+        self.validated: list[tuple[Suite, list[CheckResult]]] = []
 
     def validate(self, suite: Suite, df: DataFrame, severity_of: SeverityOf) -> list[CheckResult]:
         """Run ``suite`` on ``df`` through a checkpoint; one result per check."""
@@ -103,14 +106,33 @@ class GxRunner:
         results = [r for run in outcome.run_results.values() for r in run.results]
         if len(results) != len(suite.checks):
             raise RuntimeError(f"suite {suite.name}: {len(suite.checks)} checks but {len(results)} results")
-        return [_result(suite, r) for r in results]
+        checked = [_result(suite, r) for r in results]
+        self.validated.append((suite, checked))
+        return checked
 
     def build_docs(self) -> str | None:
-        """Write the data docs site; the path of its index.html."""
+        """Write the data docs site, its index topped by a static table of this run; the
+        path of its index.html."""
         if not self.docs_dir:
             return None
         self.context.build_data_docs(site_names=[DOCS_SITE])
-        return str(Path(self.docs_dir) / "index.html")
+        docs = Path(self.docs_dir)
+        pages = validation_pages(docs, self.run_id)
+        rows = [
+            SuiteRow(
+                suite=suite.name,
+                table=suite.table,
+                checks=len(checked),
+                failures=sum(1 for r in checked if not r.success and r.severity == "fail"),
+                warnings=sum(1 for r in checked if not r.success and r.severity == "warn"),
+                page=pages.get(suite.name),
+            )
+            for suite, checked in self.validated
+        ]
+        index = docs / "index.html"
+        section = latest_run_section(self.run_id, f"{self.run_time:%Y-%m-%d %H:%M:%S} UTC", rows)
+        index.write_text(with_latest_run(index.read_text(encoding="utf-8"), section), encoding="utf-8")
+        return str(index)
 
 
 def _expectation(suite: Suite, check: Check, severity: str) -> Any:
