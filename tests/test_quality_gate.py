@@ -9,6 +9,7 @@ test's workdir; faults are injected one at a time into the copy.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -375,3 +376,58 @@ def test_missing_table_fails_and_gate_passed_follows_the_latest_nightly_run(spar
     assert gate_passed(spark, cfg, D) is False  # partial runs do not count
     record(spark, cfg, verdict("nightly", True, 3))
     assert gate_passed(spark, cfg, D) is True
+
+
+def rendered_dom(page: Path) -> str:
+    """``page`` as Chromium renders it (scripts run), as HTML text."""
+    import subprocess
+    import tempfile
+
+    from tests.browser import FLAGS, chromium_or_skip
+
+    binary = chromium_or_skip()
+    with tempfile.TemporaryDirectory(prefix="telco-risk-chromium-") as profile:
+        done = subprocess.run(
+            [
+                binary,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                "--dump-dom",
+                "--virtual-time-budget=5000",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_data_docs_open_in_a_browser_and_show_the_latest_run(spark, cfg, world, tmp_path):
+    """Offline (no CDN scripts) the index still shows the latest run: its id and, per
+    suite, the status, with links to GX's validation pages."""
+    from tests.browser import is_blank, screenshot
+
+    assert run_gate(spark, cfg, D, run_id="earlier-run").passed
+    path = cfg.table_path("bronze.cdr")
+    bad = delta_io.read_table(spark, path).where(F.col("record_id") == "r1").limit(1)
+    rows = bad.withColumn("record_id", F.lit("neg")).withColumn("duration_s", F.lit(-5)).collect()
+    delta_io.append(spark.createDataFrame(rows, bad.schema), path, partition_by=["event_date"])
+    latest = run_gate(spark, cfg, D, run_id="latest-run")
+    assert not latest.passed
+
+    index = Path(latest.data_docs or "")
+    dom = rendered_dom(index)
+    section = dom[dom.index('id="telco-risk-latest-run"') : dom.index("</section>")]
+    assert "Latest run: latest-run" in section and "earlier-run" not in section
+    cdr_row = next(r for r in section.split("<tr>") if ">bronze.cdr</a>" in r)
+    assert "FAILED" in cdr_row
+    assert "<td>1</td><td>0</td></tr>" in cdr_row  # one failed check, no warning
+    link = cdr_row.split('href="')[1].split('"')[0]
+    assert link.startswith("validations/bronze/cdr/latest-run/")
+    page_text = " ".join(re.sub(r"<[^>]+>", " ", rendered_dom(index.parent / link)).split())
+    assert re.search(r"Status: Failed", page_text), page_text[:2000]
+    png = screenshot(index, tmp_path / "data_docs.png", height=900)
+    assert not is_blank(png)
