@@ -1,4 +1,5 @@
-"""The nightly health hook: counts and band shares per model, hand-computed."""
+"""The nightly health hook: counts and band shares per model, hand-computed (no champion
+registered, so drift monitoring skips both models)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ def test_health_rows_per_model(spark, cfg):
     delta_io.replace_where(
         gold, cfg.table_path("gold.risk_scores"), "score_date = DATE'2026-02-14'", ["score_date"]
     )
-    got = {r["model"]: r for r in monitor(spark, cfg, D, "run-7")}
+    result = monitor(spark, cfg, D, "run-7")
+    got = {r["model"]: r for r in result.health}
     churn, fraud = got["churn"], got["fraud"]
     assert (churn["rows"], churn["unscored"], churn["mean_score"]) == (4, 0, pytest.approx(0.4))
     assert (churn["share_high"], churn["share_medium"], churn["share_low"]) == (0.25, 0.25, 0.5)
     assert (fraud["rows"], fraud["unscored"], fraud["mean_score"]) == (4, 4, None)
     assert (fraud["share_high"], churn["run_id"]) == (0.0, "run-7")
+    assert set(result.skipped) == {"churn", "fraud"}  # no champion registered: health only
     again = monitor(spark, cfg, D, "run-7")  # idempotent: the date's rows are replaced
-    assert delta_io.read_table(spark, cfg.table_path("ops.nightly_health")).count() == len(again) == 2
+    assert delta_io.read_table(spark, cfg.table_path("ops.nightly_health")).count() == len(again.health) == 2
