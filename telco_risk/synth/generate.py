@@ -179,7 +179,7 @@ def generate(
         # --- usage ----------------------------------------------------------------------
         running = fplan.window(day)
         running = running[is_active[running]]
-        out_mult = np.full(n, drift_spec.usage(i))
+        out_mult = drift_spec.usage_of(i, pop.region)
         in_mult = out_mult.copy()
         cells = pop.cells
         imei_today = imei
@@ -193,7 +193,8 @@ def generate(
             swap = running[np.isin(fplan.ftype[running], (cat.SIMBOX, cat.WANGIRI, cat.ATO))]
             cells[swap] = fplan.fixed_cells[swap]
             imei_today[swap] = fplan.fraud_imei[swap]
-        ctx = DayContext(day, weekend, active, out_mult, in_mult, cells, trip, drift_spec.dropped_calls(i))
+        drop_scale = drift_spec.drop_scale_of(i, net.region_first, len(net.drop_p))
+        ctx = DayContext(day, weekend, active, out_mult, in_mult, cells, trip, drop_scale)
         usage_rng = stream(seed, USAGE, day)
         phone = tk["channel"] == 0
         blocks = [

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telco_risk.synth import catalog as cat
+from telco_risk.synth.drift import MAX_DROP_P
 from telco_risk.synth.events import DATA_HOURS, SMS_HOURS, VOICE_HOURS, EventBlock, hour_p
 from telco_risk.synth.network import Network
 from telco_risk.synth.population import Population, random_numbers
@@ -38,7 +39,7 @@ class DayContext:
     in_mult: np.ndarray  # (n,) multiplier of incoming voice/sms
     cells: np.ndarray  # (n, 5) cells in use today
     trip: np.ndarray  # (n,) country index while roaming, -1 at home
-    drop_scale: float = 1.0
+    drop_scale: float | np.ndarray = 1.0  # dropped-call multiplier: one, or one per cell
 
 
 def seconds(rng: np.random.Generator, day: int, n: int, p_hours: np.ndarray) -> np.ndarray:
@@ -65,9 +66,12 @@ def place(rng: np.random.Generator, ctx: DayContext, net: Network, sub: np.ndarr
     return cell, roaming
 
 
-def terminate(rng, direction: np.ndarray, cell: np.ndarray, net: Network, drop_scale: float) -> np.ndarray:
+def terminate(
+    rng, direction: np.ndarray, cell: np.ndarray, net: Network, drop_scale: float | np.ndarray
+) -> np.ndarray:
     u = rng.random(len(cell))
-    p_drop = net.drop_p[cell] * drop_scale
+    scale = drop_scale[cell] if isinstance(drop_scale, np.ndarray) else drop_scale
+    p_drop = np.minimum(net.drop_p[cell] * scale, MAX_DROP_P)
     out = direction == cat.OUT
     fail = np.where(out, OUT_FAIL, 0.0)
     busy = np.where(out, OUT_BUSY, IN_BUSY)
