@@ -30,29 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from models.bundle import ScoringBundle
 from models.monitoring import alerts as A
+from models.monitoring import results as R
 from models.monitoring.binning import Monitored, binned_counts, collect_counts
-from models.monitoring.drift import compare, shares
 from models.monitoring.performance import Realised
 from models.monitoring.realised import label_dates, labelled_scores, metrics_from_counts, realised_counts
-from models.monitoring.reference import (
-    FEATURE,
-    REFERENCE_TABLE,
-    ModelReference,
-    ReferenceError,
-    TrainingSetRef,
-    compute_reference,
-    read_cached,
-    write_cached,
-)
+from models.monitoring.reference import FEATURE, ModelReference, ReferenceError, reference_for
 from telco_risk import delta_io
 from telco_risk.config import Config, FraudModelConfig
-from telco_risk.retrain_request import RetrainRequest, clear_request, write_request
+from telco_risk.retrain_request import clear_request, write_request
 
 log = logging.getLogger("telco_risk.monitor")
 
@@ -64,24 +53,6 @@ ALERTS_TABLE = "ops.monitoring_alerts"
 LABEL_TABLES = {"churn": "bronze.churn_events", "fraud": "bronze.fraud_cases"}
 MODELS = ("churn", "fraud")
 BANDS = ("high", "medium", "low")
-PERFORMANCE = "performance"
-REALISED_FEATURE = "realised"
-
-MONITORING_SCHEMA = (
-    "monitor_date date, model string, feature string, role string, model_version string,"
-    " training_set_id string, status string, can_act boolean, reasons string, rows long,"
-    " psi double, chi2 double, dof int, p_value double,"
-    " reference_missing_rate double, missing_rate double, reference_zero_rate double, zero_rate double,"
-    " importance_rank int, bins array<string>, reference_share array<double>, current_share array<double>,"
-    " label_date date, positives long, realised_auc double, precision_high double, high_rows long,"
-    " ece double, run_id string, monitored_at timestamp"
-)
-ALERTS_SCHEMA = (
-    "monitor_date date, model string, model_version string, alert_id string, level string,"
-    " features array<string>, reasons array<string>, retrain_requested boolean,"
-    " suppressed_by string, cooldown_days int, run_id string, created_at timestamp"
-)
-SEVERITY: dict[str, int] = {A.ACT: 3, A.WARN: 2, A.INSUFFICIENT: 1, A.OK: 0}
 
 
 def nightly_health(scores: DataFrame, with_versions: bool = False) -> DataFrame:
@@ -114,25 +85,10 @@ def nightly_health(scores: DataFrame, with_versions: bool = False) -> DataFrame:
     return frames[0].unionByName(frames[1])
 
 
-@dataclass(frozen=True)
-class ModelDay:
-    """What the monitor concluded for one model on one date (the CLI prints these)."""
-
-    day: dt.date
-    model: str
-    version: str
-    rows: int
-    status: str
-    counts: dict[str, int]  # status -> columns
-    top: list[tuple[str, float, str]]  # (feature, psi, status), largest PSI first
-    realised: Realised | None = None
-    label_date: dt.date | None = None
-
-
 @dataclass
 class MonitorResult:
     health: list[dict[str, Any]]
-    days: list[ModelDay] = field(default_factory=list)
+    days: list[R.ModelDay] = field(default_factory=list)
     alerts: list[A.Alert] = field(default_factory=list)
     requests: dict[dt.date, Path] = field(default_factory=dict)
     reports: dict[dt.date, Path] = field(default_factory=dict)
@@ -145,49 +101,6 @@ def _dates_sql(days: Sequence[dt.date]) -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def training_set_of(cfg: Config, bundle: ScoringBundle) -> TrainingSetRef:
-    """The training set a registered version was trained on, from its tags (else its run's,
-    else the bundle metadata); its Delta version as pinned by the tags."""
-    from models.registry import mlflow_client, model_settings
-    from models.training_data import training_table
-
-    client = mlflow_client(cfg.mlflow)
-    tags = dict(
-        client.get_model_version(model_settings(cfg, bundle.model).registered_name, str(bundle.version)).tags
-    )
-    run_tags = dict(client.get_run(bundle.run_id).data.tags) if bundle.run_id else {}
-    table = training_table(bundle.model)
-    set_id = (
-        tags.get("training_set_id")
-        or run_tags.get("training_set_id")
-        or bundle.metadata.get("training_set_id")
-    )
-    if not set_id:
-        raise ReferenceError(
-            f"{bundle.registered_name} v{bundle.version} names no training set (tag training_set_id):"
-            " no drift reference"
-        )
-    pinned = tags.get(f"data.{table}.version") or run_tags.get(f"data.{table}.version")
-    path = run_tags.get("training_set_path") or cfg.table_path(table)
-    return TrainingSetRef(str(set_id), path, int(pinned) if pinned is not None else None)
-
-
-def reference_for(spark: SparkSession, cfg: Config, model: str, version: str) -> ModelReference:
-    """The cached reference of ``model`` version ``version``; computed from the version's
-    training set (loading its bundle from MLflow) and cached on first use."""
-    from models.registry import load_version
-
-    path = cfg.table_path(REFERENCE_TABLE)
-    cached = read_cached(spark, path, model, version)
-    if cached is not None:
-        return cached
-    bundle = load_version(model, version, cfg)
-    ref = compute_reference(spark, bundle, training_set_of(cfg, bundle), cfg.monitoring)
-    write_cached(spark, path, ref, cfg.monitoring)
-    log.info("%s v%s: training reference from %s cached in %s", model, version, ref.training_set_id, path)
-    return ref
 
 
 def _plan(
@@ -268,50 +181,6 @@ def _monitored(plan: dict[tuple[dt.date, str], ModelReference], days: list[dt.da
     return out
 
 
-def _drift_rows(
-    day: dt.date,
-    ref: ModelReference,
-    counts: dict[tuple[Any, str, str, str], Any],
-    cfg: Config,
-) -> list[dict[str, Any]]:
-    important = ref.important(cfg.monitoring.important_top_k, cfg.monitoring.important_features)
-    rows = []
-    for name, c in ref.columns.items():
-        found = counts.get((day, ref.model, ref.version, name))
-        current = found.rows if found is not None else np.zeros_like(c.counts)
-        zeros = found.zeros if found is not None else 0
-        numeric = c.bins.kind == "numeric"
-        drift = compare(c.counts, current, c.zeros if numeric else None, zeros if numeric else None)
-        verdict = A.judge_drift(name, c.role, drift, cfg.monitoring)
-        rows.append(
-            {
-                "monitor_date": day,
-                "model": ref.model,
-                "feature": name,
-                "role": c.role,
-                "model_version": ref.version,
-                "training_set_id": ref.training_set_id,
-                "status": verdict.status,
-                "can_act": A.can_act(c.role, name, important, cfg.monitoring),
-                "reasons": "; ".join(verdict.reasons),
-                "rows": drift.rows,
-                "psi": drift.psi,
-                "chi2": drift.chi2,
-                "dof": drift.dof,
-                "p_value": drift.p_value,
-                "reference_missing_rate": drift.reference_missing_rate,
-                "missing_rate": drift.missing_rate,
-                "reference_zero_rate": drift.reference_zero_rate,
-                "zero_rate": drift.zero_rate,
-                "importance_rank": c.importance_rank,
-                "bins": c.bins.labels(),
-                "reference_share": [float(v) for v in shares(c.counts)],
-                "current_share": [float(v) for v in shares(current)],
-            }
-        )
-    return rows
-
-
 def _delays(cfg: Config, model: str) -> tuple[int, int]:
     """(days until a score date's labels are complete, label window) of ``model``."""
     settings = cfg.models.fraud if model == "fraud" else cfg.models.churn
@@ -341,30 +210,6 @@ def realised_metrics(
     return metrics_from_counts(counts.collect(), cfg.models.calibration.ece_bins)
 
 
-def _realised_row(
-    day: dt.date, ref: ModelReference, label_date: dt.date, perf: Realised, cfg: Config
-) -> dict[str, Any]:
-    verdict = A.judge_realised(ref.model, label_date, perf, cfg.monitoring)
-    return {
-        "monitor_date": day,
-        "model": ref.model,
-        "feature": REALISED_FEATURE,
-        "role": PERFORMANCE,
-        "model_version": ref.version,
-        "training_set_id": ref.training_set_id,
-        "status": verdict.status,
-        "can_act": True,
-        "reasons": "; ".join(verdict.reasons),
-        "rows": perf.rows,
-        "label_date": label_date,
-        "positives": perf.positives,
-        "realised_auc": perf.auc,
-        "precision_high": perf.precision_high,
-        "high_rows": perf.high_rows,
-        "ece": perf.ece,
-    }
-
-
 def _earlier_alerts(
     spark: SparkSession, cfg: Config, days: list[dt.date]
 ) -> tuple[dict[str, tuple[dt.date, str]], bool]:
@@ -386,84 +231,6 @@ def _earlier_alerts(
         if earlier and (r["model"] not in latest or r["monitor_date"] > latest[r["model"]][0]):
             latest[r["model"]] = (r["monitor_date"], r["alert_id"])
     return latest, any(r["monitor_date"] in days for r in rows)
-
-
-def _acting(rows: list[dict[str, Any]]) -> list[tuple[str, tuple[str, ...]]]:
-    """(feature, reasons) of the act rows that can act, the largest PSI first."""
-    hits = [r for r in rows if r["status"] == A.ACT and r["can_act"]]
-    hits.sort(key=lambda r: (r["role"] != PERFORMANCE, -(r.get("psi") or 0.0), r["feature"]))
-    return [(r["feature"], tuple(r["reasons"].split("; "))) for r in hits]
-
-
-def request_of(day: dt.date, alerts: list[A.Alert]) -> RetrainRequest | None:
-    """The retrain request of ``day``: every model whose alert requested one."""
-    asking = [a for a in alerts if a.monitor_date == day and a.retrain_requested]
-    if not asking:
-        return None
-    return RetrainRequest(
-        day=day,
-        models=tuple(a.model for a in asking),
-        as_of=day,
-        reasons=tuple(f"{a.model}: {r}" for a in asking for r in a.reasons[:10]),
-        alert_id="+".join(a.alert_id for a in asking),
-    )
-
-
-def _alert_rows(alerts: list[A.Alert], cfg: Config, run_id: str | None) -> list[dict[str, Any]]:
-    now = _now()
-    return [
-        {
-            "monitor_date": a.monitor_date,
-            "model": a.model,
-            "model_version": a.model_version,
-            "alert_id": a.alert_id,
-            "level": A.ACT,
-            "features": list(a.features),
-            "reasons": list(a.reasons),
-            "retrain_requested": a.retrain_requested,
-            "suppressed_by": a.suppressed_by,
-            "cooldown_days": cfg.monitoring.cooldown_days,
-            "run_id": run_id,
-            "created_at": now,
-        }
-        for a in alerts
-    ]
-
-
-def effective_status(row: dict[str, Any]) -> str:
-    """A row's status, an act on a column that cannot act counting as warn."""
-    return A.WARN if row["status"] == A.ACT and not row["can_act"] else str(row["status"])
-
-
-def _summary(day: dt.date, ref: ModelReference, rows: list[dict[str, Any]]) -> ModelDay:
-    drift = [r for r in rows if r["role"] != PERFORMANCE]
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[effective_status(r)] = counts.get(effective_status(r), 0) + 1
-    worst = max((effective_status(r) for r in rows), key=SEVERITY.__getitem__, default=A.OK)
-    top = sorted(((r["feature"], r["psi"], r["status"]) for r in drift), key=lambda t: -t[1])[:5]
-    perf = next((r for r in rows if r["role"] == PERFORMANCE), None)
-    realised = None
-    if perf is not None:
-        realised = Realised(
-            perf["rows"],
-            perf["positives"],
-            perf["realised_auc"],
-            perf["high_rows"],
-            perf["precision_high"],
-            perf["ece"],
-        )
-    return ModelDay(
-        day,
-        ref.model,
-        ref.version,
-        max((r["rows"] for r in drift if r["role"] == "score"), default=0),
-        worst,
-        counts,
-        top,
-        realised,
-        perf["label_date"] if perf else None,
-    )
 
 
 def _write(
@@ -517,31 +284,31 @@ def monitor_dates(
             ref = plan.get((day, model))
             if ref is None:
                 continue
-            day_rows = _drift_rows(day, ref, counts, cfg)
+            day_rows = R.drift_rows(day, ref, counts, cfg.monitoring)
             label_date = day - dt.timedelta(days=_delays(cfg, model)[0])
             perf = realised.get((model, label_date))
             if perf is not None and perf.rows > 0:
-                day_rows.append(_realised_row(day, ref, label_date, perf, cfg))
+                day_rows.append(R.realised_row(day, ref, label_date, perf, cfg.monitoring))
             alert = A.decide_alert(
-                day, model, ref.version, _acting(day_rows), previous.get(model), cfg.monitoring.cooldown_days
+                day, model, ref.version, R.acting(day_rows), previous.get(model), cfg.monitoring.cooldown_days
             )
             if alert is not None:
                 result.alerts.append(alert)
                 if alert.retrain_requested:
                     previous[model] = (day, alert.alert_id)
-            result.days.append(_summary(day, ref, day_rows))
+            result.days.append(R.summary(day, ref, day_rows))
             rows += day_rows
 
     now = _now()
     for r in rows:
         r.update(run_id=run_id, monitored_at=now)
-    _write(spark, rows, MONITORING_SCHEMA, cfg.table_path(MONITORING_TABLE), days)
+    _write(spark, rows, R.MONITORING_SCHEMA, cfg.table_path(MONITORING_TABLE), days)
     if result.alerts or had_alerts:
-        alert_rows = _alert_rows(result.alerts, cfg, run_id)
-        _write(spark, alert_rows, ALERTS_SCHEMA, cfg.table_path(ALERTS_TABLE), days)
+        alert_rows = R.alert_rows(result.alerts, cfg.monitoring.cooldown_days, run_id, now)
+        _write(spark, alert_rows, R.ALERTS_SCHEMA, cfg.table_path(ALERTS_TABLE), days)
 
     for day in days:
-        request = request_of(day, result.alerts)
+        request = R.request_of(day, result.alerts)
         if request is None:
             clear_request(cfg.paths.lakehouse, day)
         else:

@@ -6,5 +6,6 @@ training reference (``telco-risk monitor``; the job is ``jobs/monitor.py``).
 - ``reference``: the champion's training reference, cached per model version;
 - ``realised``: realised AUC, high-band precision and calibration of matured score dates;
 - ``alerts``: thresholds -> statuses, act alerts and the retrain cool-down;
+- ``results``: the rows of ``gold.monitoring`` / ``ops.monitoring_alerts``, the retrain request;
 - ``report``: the HTML page per monitored date with its matplotlib figures.
 """

@@ -9,7 +9,8 @@ zeros; from the ``monitoring.score_reference_split`` rows scored by the version 
 the same for its calibrated score and its band.
 
 Cached in ``ops.monitoring_reference`` (partitioned by ``model``; one row per model
-version and column, ``REFERENCE_SCHEMA``) so the nightly run reads a few hundred rows.
+version and column, ``REFERENCE_SCHEMA``) so the nightly run reads a few hundred rows:
+``reference_for(spark, cfg, model, version)`` reads it, or computes and caches it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from models.calibration import HIGH, LOW, MEDIUM
 from models.monitoring.binning import ColumnBins, Counts, Monitored, binned_counts, collect_counts
 from models.monitoring.drift import unique_edges
 from telco_risk import delta_io
-from telco_risk.config import MonitoringConfig
+from telco_risk.config import Config, MonitoringConfig
 
 log = logging.getLogger("telco_risk.monitoring.reference")
 
@@ -295,3 +296,46 @@ def write_cached(spark: SparkSession, path: str, ref: ModelReference, cfg: Monit
     rows = reference_rows(ref, cfg, dt.datetime.now(dt.UTC).replace(tzinfo=None))
     df = spark.createDataFrame(rows, REFERENCE_SCHEMA)
     delta_io.replace_where(df, path, _predicate(ref.model, ref.version), ["model"])
+
+
+def training_set_of(cfg: Config, bundle: ScoringBundle) -> TrainingSetRef:
+    """The training set a registered version was trained on, from its tags (else its run's,
+    else the bundle metadata); its Delta version as pinned by the tags."""
+    from models.registry import mlflow_client, model_settings
+    from models.training_data import training_table
+
+    client = mlflow_client(cfg.mlflow)
+    tags = dict(
+        client.get_model_version(model_settings(cfg, bundle.model).registered_name, str(bundle.version)).tags
+    )
+    run_tags = dict(client.get_run(bundle.run_id).data.tags) if bundle.run_id else {}
+    table = training_table(bundle.model)
+    set_id = (
+        tags.get("training_set_id")
+        or run_tags.get("training_set_id")
+        or bundle.metadata.get("training_set_id")
+    )
+    if not set_id:
+        raise ReferenceError(
+            f"{bundle.registered_name} v{bundle.version} names no training set (tag training_set_id):"
+            " no drift reference"
+        )
+    pinned = tags.get(f"data.{table}.version") or run_tags.get(f"data.{table}.version")
+    path = run_tags.get("training_set_path") or cfg.table_path(table)
+    return TrainingSetRef(str(set_id), path, int(pinned) if pinned is not None else None)
+
+
+def reference_for(spark: SparkSession, cfg: Config, model: str, version: str) -> ModelReference:
+    """The cached reference of ``model`` version ``version``; computed from the version's
+    training set (loading its bundle from MLflow) and cached on first use."""
+    from models.registry import load_version
+
+    path = cfg.table_path(REFERENCE_TABLE)
+    cached = read_cached(spark, path, model, version)
+    if cached is not None:
+        return cached
+    bundle = load_version(model, version, cfg)
+    ref = compute_reference(spark, bundle, training_set_of(cfg, bundle), cfg.monitoring)
+    write_cached(spark, path, ref, cfg.monitoring)
+    log.info("%s v%s: training reference from %s cached in %s", model, version, ref.training_set_id, path)
+    return ref

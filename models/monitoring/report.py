@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from models.monitoring.results import effective_status
 from telco_risk import delta_io
 from telco_risk.config import Config
 
@@ -48,14 +49,10 @@ def _save(fig: Figure, path: Path) -> str:
     return path.name
 
 
-def _status(row: Row) -> str:
-    return "warn" if row["status"] == "act" and not row["can_act"] else str(row["status"])
-
-
 def drifted(rows: list[Row], limit: int) -> tuple[list[Row], bool]:
     """The features to plot: warn/act ones by PSI, else the largest PSIs (and False)."""
     features = sorted((r for r in rows if r["role"] == "feature"), key=lambda r: -(r["psi"] or 0.0))
-    hits = [r for r in features if _status(r) in ("warn", "act")]
+    hits = [r for r in features if effective_status(r) in ("warn", "act")]
     return (hits[:limit], True) if hits else (features[: min(limit, 3)], False)
 
 
@@ -67,7 +64,9 @@ def drift_figure(rows: list[Row], title: str, path: Path) -> str:
     for ax, r in zip(axes.flat, rows, strict=False):
         x = np.arange(len(r["bins"]))
         ax.bar(x - 0.2, r["reference_share"], width=0.4, label="reference", color="#95a5a6")
-        ax.bar(x + 0.2, r["current_share"], width=0.4, label="current", color=STATUS_COLOURS[_status(r)])
+        ax.bar(
+            x + 0.2, r["current_share"], width=0.4, label="current", color=STATUS_COLOURS[effective_status(r)]
+        )
         ax.set_xticks(x, r["bins"], rotation=45, ha="right", fontsize=7)
         ax.set_title(f"{r['feature']} (PSI {r['psi']:.2f})", fontsize=9)
         ax.set_ylabel("share", fontsize=8)
@@ -153,7 +152,7 @@ def _table(rows: list[Row]) -> str:
     head = "<tr>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
     body = []
     for r in rows:
-        status = _status(r)
+        status = effective_status(r)
         body.append(
             "<tr>"
             f"<td>{html.escape(r['feature'])}</td><td>{_fmt(r['importance_rank'], 'd')}</td>"

@@ -8,7 +8,7 @@ from telco_risk.cli import add_dates, dates_of
 
 
 def _model_line(d: object) -> str:
-    from jobs.monitor import ModelDay
+    from models.monitoring.results import ModelDay
 
     assert isinstance(d, ModelDay)
     counts = ", ".join(f"{d.counts[s]} {s}" for s in ("act", "warn", "insufficient") if d.counts.get(s))
