@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import BaseSensorOperator, Param
@@ -46,9 +46,13 @@ def spark_submit_kwargs(cfg: Config) -> dict[str, Any]:
     # `python jobs/features.py` would put jobs/ first on sys.path, where features.py hides the
     # features package; the jobs import the installed packages instead.
     env["PYTHONSAFEPATH"] = "1"
-    env.update({k: v for k, v in os.environ.items() if k.startswith(("TELCO_RISK_", "MLFLOW_"))})
-    # Jobs resolve relative paths against their working directory: hand them the absolute
-    # paths this DAG was parsed with, so a worker started elsewhere reads the same lakehouse.
+    # The environment overlay and the absolute paths this DAG was parsed with (jobs resolve
+    # relative paths against their own working directory). Nothing secret goes here: these
+    # are rendered into the task's fields; keys and passwords reach the job from the
+    # worker's own environment, which spark-submit inherits.
+    env["TELCO_RISK_ENV"] = cfg.env
+    if os.environ.get("TELCO_RISK_CONF_DIR"):
+        env["TELCO_RISK_CONF_DIR"] = os.environ["TELCO_RISK_CONF_DIR"]
     env.update(resolved_paths(cfg))
     return {
         "conn_id": "spark_default",
@@ -56,7 +60,7 @@ def spark_submit_kwargs(cfg: Config) -> dict[str, Any]:
         "driver_class_path": args["driver_class_path"],
         "driver_memory": args["driver_memory"],
         # The job sets WARN once its session is up; this quiets the JVM's start-up too.
-        "conf": {**args["conf"], "spark.log.level": "WARN"},
+        "conf": {**cast(dict[str, str], args["conf"]), "spark.log.level": "WARN"},
         "env_vars": env,
     }
 
