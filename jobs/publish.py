@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 
 from expectations.gate import gate_passed
 from expectations.results import GATE_TABLE, NIGHTLY
-from jobs.score import SCORES_TABLE, read_scores
+from jobs.gold_scores import SCORES_TABLE, read_scores
 from telco_risk import delta_io
 from telco_risk.config import Config
 from telco_risk.jdbc import connection_properties

@@ -12,7 +12,7 @@ Usage: ``telco-risk score --date D [--run-id R]`` (or ``python jobs/score.py ...
    the same rows).
 
 ``gold.risk_scores`` (partitioned by score_date; key score_date + subscriber_id):
-``GOLD_SCHEMA`` below.
+``GOLD_SCHEMA`` in jobs/gold_scores.py.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from jobs.gold_scores import SCORES_TABLE
 from models.bundle import ScoringBundle
 from models.registry import NoChampionError, load_alias, model_settings
 from models.scoring import MODELS, Bundles, missing_features, score_features
@@ -36,20 +37,8 @@ from telco_risk.lists import likely_fraud_type
 log = logging.getLogger("telco_risk.score")
 
 FEATURES_TABLE = "silver.subscriber_features"
-SCORES_TABLE = "gold.risk_scores"
 # Copied from the feature row for the CRM and revenue-assurance lists.
 CONTEXT_COLUMNS = ("segment", "plan_id", "region", "monthly_revenue")
-
-GOLD_SCHEMA = (
-    "score_date date, subscriber_id string,"
-    " churn_score double, churn_band string, churn_reasons string,"
-    " fraud_score double, fraud_band string, fraud_reasons string,"
-    " churn_model_version string, fraud_model_version string, churn_run_id string, fraud_run_id string,"
-    " feature_table_version long, run_id string,"
-    " segment string, plan_id string, region string, monthly_revenue double,"
-    " fraud_exposure double, likely_fraud_type string"
-)
-GOLD_COLUMNS = [part.strip().split(" ")[0] for part in GOLD_SCHEMA.split(",")]
 
 
 class ScoringError(ValueError):
@@ -131,7 +120,8 @@ def gold_rows(
     run_id: str,
 ) -> DataFrame:
     """Scored rows (subscriber_id, context columns, fraud_exposure, churn_/fraud_ score, band,
-    reasons) -> ``GOLD_COLUMNS``: the date, model versions and run ids, the likely fraud type."""
+    reasons) -> the gold columns (jobs/gold_scores.py): the date, model versions and run ids,
+    the likely fraud type."""
 
     def meta(model: str, attr: str) -> Column:
         bundle = bundles.get(model)
@@ -188,29 +178,6 @@ def score(
     written = delta_io.read_table(spark, path).where(F.col("score_date") == F.lit(day)).count()
     versions = {m: (b.version if b is not None else None) for m, b in bundles.items()}
     return ScoreResult(day, written, run_id, version, versions, time.perf_counter() - started)
-
-
-def read_scores(spark: SparkSession, cfg: Config, day: dt.date) -> DataFrame | None:
-    """The gold.risk_scores rows of ``day``; None when the table or the date is missing."""
-    path = cfg.table_path(SCORES_TABLE)
-    if not delta_io.table_exists(path):
-        return None
-    rows = delta_io.read_table(spark, path).where(F.col("score_date") == F.lit(day))
-    return rows if rows.limit(1).count() else None
-
-
-def previous_score_date(spark: SparkSession, cfg: Config, day: dt.date) -> dt.date | None:
-    """The latest score date before ``day`` in gold.risk_scores, if any."""
-    path = cfg.table_path(SCORES_TABLE)
-    if not delta_io.table_exists(path):
-        return None
-    row = (
-        delta_io.read_table(spark, path)
-        .where(F.col("score_date") < F.lit(day))
-        .agg(F.max("score_date"))
-        .first()
-    )
-    return None if row is None or row[0] is None else row[0]
 
 
 def main(argv: list[str] | None = None) -> int:

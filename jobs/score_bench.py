@@ -38,10 +38,10 @@ from jobs.score import (
     score,
     spread,
 )
-from jobs.train import load_feature_set
 from models.bundle import ScoringBundle
 from models.encoding import CategoryMaps, encode_pandas, feature_types
 from models.scoring import MODELS, Bundles, score_batch, score_features
+from models.training_data import load_feature_set
 from telco_risk import delta_io
 from telco_risk.config import Config
 from telco_risk.jdbc import connection_properties

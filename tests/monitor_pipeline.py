@@ -10,7 +10,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.score import GOLD_SCHEMA, SCORES_TABLE
+from jobs.gold_scores import GOLD_SCHEMA, SCORES_TABLE
 from models.bundle import ScoringBundle
 from models.scoring import score_features
 from models.training_set import FeatureSet

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from jobs.score import GOLD_COLUMNS, GOLD_SCHEMA, SCORES_TABLE
+from jobs.gold_scores import GOLD_COLUMNS, GOLD_SCHEMA, SCORES_TABLE
 from telco_risk.cli import main as cli_main
 from telco_risk.lists import churn_list, format_table, fraud_review, likely_fraud_type
 

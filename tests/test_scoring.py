@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 
-from jobs.score import SCORES_TABLE, ScoringError, score
+from jobs.gold_scores import SCORES_TABLE
+from jobs.score import ScoringError, score
 from models.bundle import ScoringBundle
 from models.calibration import IDENTITY, Calibrator
 from telco_risk import delta_io

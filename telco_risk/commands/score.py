@@ -78,7 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _scores(args: argparse.Namespace) -> tuple[Config, SparkSession, DataFrame]:
-    from jobs.score import read_scores
+    from jobs.gold_scores import read_scores
     from telco_risk.spark import get_spark
 
     cfg = _config(args)
@@ -118,7 +118,7 @@ def cmd_churn_list(args: argparse.Namespace) -> int:
 
 
 def cmd_fraud_review(args: argparse.Namespace) -> int:
-    from jobs.score import previous_score_date, read_scores
+    from jobs.gold_scores import previous_score_date, read_scores
     from telco_risk.lists import fraud_review
 
     cfg, spark, scores = _scores(args)
