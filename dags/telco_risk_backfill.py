@@ -28,8 +28,8 @@ from telco_risk.orchestration import (
     CONF_OVERRIDES,
     SparkJob,
     conf_overrides_param,
+    default_args,
     missing_drops,
-    on_failure,
     settings,
     spark_submit_kwargs,
 )
@@ -72,13 +72,7 @@ def check_drops(first: str, last: str) -> dict[str, str]:
         ),
         CONF_OVERRIDES: conf_overrides_param(),
     },
-    default_args={
-        "owner": cfg.airflow.owner,
-        "retries": cfg.airflow.retries,
-        "retry_delay": dt.timedelta(minutes=cfg.airflow.retry_delay_minutes),
-        "retry_exponential_backoff": True,
-        "on_failure_callback": on_failure,
-    },
+    default_args=default_args(cfg),
 )
 def telco_risk_backfill() -> None:
     submit = spark_submit_kwargs(cfg)

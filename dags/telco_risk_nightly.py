@@ -41,7 +41,7 @@ from telco_risk.orchestration import (
     DropSensor,
     SparkJob,
     conf_overrides_param,
-    on_failure,
+    default_args,
     retrain_conf,
     settings,
     spark_submit_kwargs,
@@ -76,13 +76,7 @@ def retrain_request(score_date: str, params: dict[str, Any] | None = None) -> di
         ),
         CONF_OVERRIDES: conf_overrides_param(),
     },
-    default_args={
-        "owner": cfg.airflow.owner,
-        "retries": cfg.airflow.retries,
-        "retry_delay": dt.timedelta(minutes=cfg.airflow.retry_delay_minutes),
-        "retry_exponential_backoff": True,
-        "on_failure_callback": on_failure,
-    },
+    default_args=default_args(cfg),
 )
 def telco_risk_nightly() -> None:
     wait = DropSensor(

@@ -36,7 +36,7 @@ from telco_risk.orchestration import (
     CONF_OVERRIDES,
     SparkJob,
     conf_overrides_param,
-    on_failure,
+    default_args,
     settings,
     spark_submit_kwargs,
     xcom,
@@ -168,13 +168,7 @@ def _model_branch(model: str, submit: dict[str, Any]) -> tuple[TaskGroup, Any]:
         "alert_id": Param(None, type=["null", "string"], description="the monitor's alert id"),
         CONF_OVERRIDES: conf_overrides_param(),
     },
-    default_args={
-        "owner": cfg.airflow.owner,
-        "retries": cfg.airflow.retries,
-        "retry_delay": dt.timedelta(minutes=cfg.airflow.retry_delay_minutes),
-        "retry_exponential_backoff": True,
-        "on_failure_callback": on_failure,
-    },
+    default_args=default_args(cfg),
 )
 def telco_risk_retrain() -> None:
     chosen = choose_models("{{ params.model }}", "{{ params.reason or '' }}", "{{ params.alert_id or '' }}")

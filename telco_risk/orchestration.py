@@ -188,6 +188,17 @@ class DropSensor(BaseSensorOperator):
             ) from exc
 
 
+def default_args(cfg: Config) -> dict[str, Any]:
+    """Owner, retries with exponential backoff and the failure callback, for every DAG."""
+    return {
+        "owner": cfg.airflow.owner,
+        "retries": cfg.airflow.retries,
+        "retry_delay": dt.timedelta(minutes=cfg.airflow.retry_delay_minutes),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": on_failure,
+    }
+
+
 def on_failure(context: Any) -> None:
     """Log which step failed, for which date, and why (one line an operator can grep)."""
     ti = context.get("ti") or context.get("task_instance")

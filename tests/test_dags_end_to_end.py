@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from telco_risk.local_airflow import airflow_command, airflow_env
+from tests.bss_contract import CONTRACT_COLUMNS
 
 START = dt.date(2026, 1, 1)
 SUBSCRIBERS = 800
@@ -45,20 +46,6 @@ OVERRIDES = [
     "models.churn.gate.max_calibration_error=1",
     "models.xgboost.n_estimators=40",
     "quality.data_docs=false",
-]
-CONTRACT_COLUMNS = [
-    "score_date",
-    "subscriber_id",
-    "churn_score",
-    "churn_band",
-    "churn_reasons",
-    "fraud_score",
-    "fraud_band",
-    "fraud_reasons",
-    "churn_model_version",
-    "fraud_model_version",
-    "run_id",
-    "published_at",
 ]
 DAG_TIMEOUT_S = 900
 

@@ -10,6 +10,7 @@ import pytest
 from telco_risk import publish
 from telco_risk.jdbc import connection_properties, execute_transaction, query
 from telco_risk.publish import PublishError, publish_date
+from tests.bss_contract import CONTRACT_COLUMNS
 
 D1 = dt.date(2026, 2, 14)
 D2 = dt.date(2026, 2, 15)
@@ -19,20 +20,6 @@ GOLD = (
     " fraud_score double, fraud_band string, fraud_reasons string, churn_model_version string,"
     " fraud_model_version string, run_id string"
 )
-CONTRACT_COLUMNS = [
-    "score_date",
-    "subscriber_id",
-    "churn_score",
-    "churn_band",
-    "churn_reasons",
-    "fraud_score",
-    "fraud_band",
-    "fraud_reasons",
-    "churn_model_version",
-    "fraud_model_version",
-    "run_id",
-    "published_at",
-]
 
 
 def gold(spark, day: dt.date, rows: list[tuple[str, float]], run: str = "run-1"):

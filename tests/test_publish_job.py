@@ -8,30 +8,17 @@ import uuid
 import pytest
 
 from expectations.results import GateResult, record
+from jobs.gold_scores import GOLD_SCHEMA, SCORES_TABLE
 from jobs.publish import bss_properties, publish
-from jobs.score import GOLD_SCHEMA, SCORES_TABLE
 from telco_risk import delta_io
 from telco_risk.cli import main as cli_main
 from telco_risk.jdbc import connection_properties, query
 from telco_risk.publish import PublishError
+from tests.bss_contract import CONTRACT_COLUMNS
 
 D = dt.date(2026, 3, 1)
 D0 = dt.date(2026, 2, 28)
 AT = dt.datetime(2026, 3, 2, 2, 15, 0)
-CONTRACT_COLUMNS = [
-    "score_date",
-    "subscriber_id",
-    "churn_score",
-    "churn_band",
-    "churn_reasons",
-    "fraud_score",
-    "fraud_band",
-    "fraud_reasons",
-    "churn_model_version",
-    "fraud_model_version",
-    "run_id",
-    "published_at",
-]
 
 
 def gold_row(
