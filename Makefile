@@ -31,8 +31,11 @@ $(JARS)/.fetched: conf/jars/pom.xml
 demo: setup
 	$(BIN)/python -m telco_risk.demo
 
+# Two workers: the Airflow end-to-end tests beside the rest (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .
@@ -43,8 +46,10 @@ lint: setup
 airflow: setup
 	$(BIN)/python -m telco_risk.local_airflow standalone
 
+# Both benchmarks (about 15 + 6 minutes on 2 cores); figures in README "Benchmarks".
 bench: setup
-	$(BIN)/telco-risk bench --help
+	$(BIN)/telco-risk features-bench
+	$(BIN)/telco-risk score-bench --subscribers 100000
 
 clean-demo:
 	rm -rf scratch/demo
