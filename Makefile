@@ -31,11 +31,12 @@ $(JARS)/.fetched: conf/jars/pom.xml
 demo: setup
 	$(BIN)/python -m telco_risk.demo
 
-# Two workers: the Airflow end-to-end tests beside the rest (tests/conftest.py).
+# Two pytest-xdist workers, one test file at a time each (module fixtures are built once):
+# the Airflow end-to-end file's spark-submit start-ups leave CPU idle for the other worker.
 TEST_WORKERS ?= 2
 
 test: setup
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

@@ -74,21 +74,6 @@ def pg_url() -> dict[str, str]:
     }
 
 
-# `make test` runs two pytest-xdist workers (`--dist loadgroup`): the Airflow end-to-end
-# tests, whose time goes to spark-submit start-ups, beside the in-process Spark tests.
-AIRFLOW_WORKER_MODULES = {"tests.test_dags_end_to_end"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Give every test an xdist group: ``airflow`` (see above) or ``spark``."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            module = getattr(item.module, "__name__", "")
-            group = "airflow" if module in AIRFLOW_WORKER_MODULES else "spark"
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """In CI, a skipped PostgreSQL test is a failure of the run."""
     if os.environ.get("TELCO_RISK_REQUIRE_PG") != "1":
