@@ -31,12 +31,14 @@ $(JARS)/.fetched: conf/jars/pom.xml
 demo: setup
 	$(BIN)/python -m telco_risk.demo
 
-# Two pytest-xdist workers, one test file at a time each (module fixtures are built once):
-# the Airflow end-to-end file's spark-submit start-ups leave CPU idle for the other worker.
+# Two pytest-xdist workers, one test file at a time each (module fixtures are built once).
+# The longest file, tests/test_airflow_end_to_end.py, sorts first and files keep their order
+# (xdist would otherwise start the files with most tests first), so that it starts at once;
+# its spark-submit start-ups leave CPU idle for the other worker.
 TEST_WORKERS ?= 2
 
 test: setup
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check .
