@@ -4,13 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 JARS := .cache/jars
+JVM := .cache/jvm
 UV_VERSION := 0.13.8
 # Only these jars are taken from Maven; everything else Delta pulls in ships with pyspark.
 JAR_KEEP := delta-spark_ delta-storage- postgresql- sqlite-jdbc-
 
 .PHONY: setup demo test lint bench clean-demo airflow
 
-setup: $(VENV)/.installed $(JARS)/.fetched
+setup: $(VENV)/.installed $(JARS)/.fetched $(JVM)/.built
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,12 @@ $(JARS)/.fetched: conf/jars/pom.xml
 	rm -f $(JARS)/*.jar
 	for prefix in $(JAR_KEEP); do cp $(JARS).tmp/$$prefix*.jar $(JARS)/; done
 	rm -rf $(JARS).tmp
+	touch $@
+
+# The driver JVM's class-data-sharing archive for these jars (telco_risk/jvm_archive.py):
+# one warm-up job, about a minute once; every later driver starts in about half the time.
+$(JVM)/.built: $(VENV)/.installed $(JARS)/.fetched telco_risk/jvm_archive.py
+	$(BIN)/python -m telco_risk.jvm_archive
 	touch $@
 
 demo: setup

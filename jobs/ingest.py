@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,17 +193,30 @@ def ingest(
     landing.require_complete(root, dates)
     key = resolve_key(cfg.privacy)
     previous = {} if force else _latest_fingerprints(spark, cfg)
-    results: list[FeedDayCounts] = []
+    results: dict[str, list[FeedDayCounts]] = {}
+    work: list[tuple[Feed, list[dt.date], dict[dt.date, str]]] = []
     for name in feeds:
-        feed = FEEDS[name]
         prints = {d: landing.fingerprint(root, landing.data_files(root, name, d)) for d in dates}
         todo = [d for d in dates if previous.get((name, d)) != prints[d]]
-        results.extend(FeedDayCounts(name, d, 0, 0, 0, 0, skipped=True) for d in dates if d not in todo)
+        results[name] = [FeedDayCounts(name, d, 0, 0, 0, 0, skipped=True) for d in dates if d not in todo]
         if todo:
-            started = time.monotonic()
-            results.extend(ingest_feed(spark, cfg, feed, todo, key, prints))
-            log.info("ingested %s: %d drop(s) in %.1f s", name, len(todo), time.monotonic() - started)
-    return results
+            work.append((FEEDS[name], todo, prints))
+
+    def run(item: tuple[Feed, list[dt.date], dict[dt.date, str]]) -> None:
+        feed, todo, prints = item
+        started = time.monotonic()
+        results[feed.name].extend(ingest_feed(spark, cfg, feed, todo, key, prints))
+        log.info("ingested %s: %d drop(s) in %.1f s", feed.name, len(todo), time.monotonic() - started)
+
+    # The feeds share the quarantine and run tables: the first feed creates them alone, so
+    # the feeds that follow side by side only ever commit to tables that exist.
+    shared = (cfg.table_path(QUARANTINE_TABLE), cfg.table_path(RUNS_TABLE))
+    if work and not all(delta_io.table_exists(p) for p in shared):
+        run(work.pop(0))
+    with ThreadPoolExecutor(max_workers=cfg.ingest.parallel_feeds, thread_name_prefix="ingest") as pool:
+        # list() re-raises the first feed's error once every feed has finished.
+        list(pool.map(run, work))
+    return [c for name in feeds for c in results[name]]
 
 
 def summary_table(results: list[FeedDayCounts]) -> str:

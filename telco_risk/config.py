@@ -45,6 +45,10 @@ class SparkConfig(_Section):
     shuffle_partitions: int
     ui_enabled: bool
     jars_dir: str
+    # Extra JVM flags of the driver (local mode: the driver is the whole application).
+    driver_java_options: str
+    # Start drivers from the class-data-sharing archive `make setup` builds, when present.
+    class_data_sharing: bool
     extra_conf: dict[str, str]
 
 
@@ -56,6 +60,7 @@ class PrivacyConfig(_Section):
 class IngestConfig(_Section):
     max_late_days: int
     on_corrupt_file: Literal["quarantine", "fail"]
+    parallel_feeds: int = Field(ge=1)
 
 
 class BssConfig(_Section):

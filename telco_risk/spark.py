@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -24,6 +25,31 @@ def jar_paths(spark_cfg: SparkConfig) -> list[str]:
     return jars
 
 
+def class_archive(spark_cfg: SparkConfig) -> Path:
+    """Where ``make setup`` keeps the driver's class-data-sharing archive for these jars.
+
+    A JVM only maps an archive dumped with the same class path, so the name carries a
+    digest of the jars (name, size, time) and of pyspark's version: new jars, new archive.
+    """
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(version("pyspark").encode())
+    for jar in jar_paths(spark_cfg):
+        stat = Path(jar).stat()
+        digest.update(f"{jar}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return PROJECT_ROOT / ".cache" / "jvm" / f"driver-{digest.hexdigest()[:16]}.jsa"
+
+
+def driver_java_options(spark_cfg: SparkConfig) -> str:
+    """The driver's JVM flags: UTC, the configured ones, and the class archive if built."""
+    flags = ["-Duser.timezone=UTC", *spark_cfg.driver_java_options.split()]
+    if spark_cfg.class_data_sharing:
+        archive = class_archive(spark_cfg)
+        if archive.is_file():
+            flags.append(f"-XX:SharedArchiveFile={archive}")
+    return " ".join(flags)
+
+
 def session_conf(spark_cfg: SparkConfig) -> dict[str, str]:
     """Every Spark setting the factory applies, as strings."""
     jars = jar_paths(spark_cfg)
@@ -44,14 +70,19 @@ def session_conf(spark_cfg: SparkConfig) -> dict[str, str]:
         # optimizer more than the job itself (22 s of 30 s for one snapshot); the filters it
         # would infer are already written out.
         "spark.sql.constraintPropagation.enabled": "false",
-        "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+        "spark.driver.extraJavaOptions": driver_java_options(spark_cfg),
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
     }
     conf.update(spark_cfg.extra_conf)
     return conf
 
 
-LAUNCH_SETTINGS = ("spark.driver.memory", "spark.driver.extraClassPath", "spark.jars")
+LAUNCH_SETTINGS = (
+    "spark.driver.memory",
+    "spark.driver.extraClassPath",
+    "spark.driver.extraJavaOptions",
+    "spark.jars",
+)
 
 
 def launched_by_spark_submit() -> bool:

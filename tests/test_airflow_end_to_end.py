@@ -8,7 +8,8 @@ The world is small, so the churn horizon is shortened and the training floors lo
 orchestration, not the models' quality (tests/test_models_training.py does that). CI time
 allows one model: the retrain runs the churn branch (the fraud branch is the same tasks
 with another ``--model``, and ``make demo`` runs both); fraud columns stay empty without a
-fraud champion, as the contract allows.
+fraud champion, as the contract allows. The nightly's tasks that need no Spark (the drop
+sensor, the retrain trigger) are tested in tests/test_airflow_triggers.py.
 """
 
 from __future__ import annotations
@@ -17,15 +18,23 @@ import csv
 import datetime as dt
 import gzip
 import json
-import os
 import sqlite3
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from telco_risk.local_airflow import airflow_command, airflow_env
+from tests.airflow_world import (
+    World,
+    active_subscribers,
+    bss_rows,
+    dags_test,
+    latest_run_id,
+    make_world,
+    output,
+    retrain_conf_of,
+    run_nightly,
+    task_states,
+)
 from tests.bss_contract import CONTRACT_COLUMNS
 
 START = dt.date(2026, 1, 1)
@@ -33,7 +42,6 @@ SUBSCRIBERS = 800
 HISTORY_END = dt.date(2026, 1, 14)  # backfilled; the retrain's as-of date
 SCORED = dt.date(2026, 1, 15)  # the nightly run at 2026-01-16 02:00 scores it
 BAD_DAY = dt.date(2026, 1, 16)  # its CDR drop is broken: the quality gate fails
-LATE_DAY = dt.date(2026, 1, 17)  # its CDR drop never gets a _SUCCESS marker
 DAYS = (BAD_DAY - START).days + 1
 OVERRIDES = [
     # Churn labels within 7 days of a snapshot (instead of 30), snapshots 2 days apart:
@@ -47,121 +55,15 @@ OVERRIDES = [
     "models.xgboost.n_estimators=40",
     "quality.data_docs=false",
 ]
-DAG_TIMEOUT_S = 900
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
-
-
-@dataclass(frozen=True)
-class World:
-    root: Path
-    env: dict[str, str]
-    overrides: list[str]
-
-    @property
-    def landing(self) -> Path:
-        return self.root / "landing"
-
-    @property
-    def lakehouse(self) -> Path:
-        return self.root / "lakehouse"
-
-    @property
-    def bss(self) -> Path:
-        return self.root / "bss.db"
-
-    @property
-    def mlflow_uri(self) -> str:
-        return f"sqlite:///{self.root / 'mlflow.db'}"
-
-    @property
-    def airflow_db(self) -> Path:
-        return self.root / "airflow" / "airflow.db"
-
-
-def dags_test(
-    world: World, dag_id: str, conf: dict, logical: str | None = None, *extra: str
-) -> subprocess.CompletedProcess:
-    """``airflow dags test`` of ``dag_id`` (its output kept in ``<root>/<dag_id>-<n>.log``)."""
-    args = ["dags", "test", dag_id, *([logical] if logical else []), "--conf", json.dumps(conf), *extra]
-    done = subprocess.run(
-        airflow_command(args), env=world.env, capture_output=True, text=True, timeout=DAG_TIMEOUT_S
-    )
-    n = len(list(world.root.glob(f"{dag_id}-*.log")))
-    (world.root / f"{dag_id}-{n}.log").write_text(done.stdout + done.stderr, encoding="utf-8")
-    return done
-
-
-def output(done: subprocess.CompletedProcess) -> str:
-    return done.stdout + done.stderr
-
-
-def latest_run_id(world: World, dag_id: str) -> str:
-    with sqlite3.connect(world.airflow_db) as db:
-        (run_id,) = db.execute(
-            "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,)
-        ).fetchone()
-    return str(run_id)
-
-
-def task_states(world: World, dag_id: str, run_id: str) -> dict[str, str]:
-    with sqlite3.connect(world.airflow_db) as db:
-        rows = db.execute(
-            "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", (dag_id, run_id)
-        ).fetchall()
-    return dict(rows)
-
-
-def bss_rows(world: World, day: dt.date) -> list[dict]:
-    with sqlite3.connect(world.bss) as db:
-        db.row_factory = sqlite3.Row
-        exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'subscriber_risk_scores'").fetchone()
-        if not exists:
-            return []
-        rows = db.execute("SELECT * FROM subscriber_risk_scores WHERE score_date = ?", (day.isoformat(),))
-        return [dict(r) for r in rows]
-
-
-def active_subscribers(world: World, day: dt.date) -> set[str]:
-    """Active subscriptions in the landing snapshot of ``day``, read straight from the CSV
-    (phantom ``SX…`` rows are the generator's contract-breaking copies)."""
-    path = world.landing / "subscribers" / f"dt={day}" / "part-00000.csv"
-    with path.open(encoding="utf-8", newline="") as f:
-        return {
-            r["subscriber_id"]
-            for r in csv.DictReader(f)
-            if r["status"] == "active" and not r["subscriber_id"].startswith("SX")
-        }
-
-
-def run_nightly(world: World, day: dt.date, *extra: str) -> tuple[subprocess.CompletedProcess, str]:
-    """The nightly run that scores ``day`` (logical date: 02:00 the day after); its run id."""
-    logical = f"{day + dt.timedelta(days=1)}T02:00:00+00:00"
-    done = dags_test(world, "telco_risk_nightly", {"conf_overrides": world.overrides}, logical, *extra)
-    return done, latest_run_id(world, "telco_risk_nightly")
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """The generated world, a migrated Airflow home and the history up to HISTORY_END
     (ingest, then features with a snapshot every 2 days back from it) via the backfill DAG."""
-    from telco_risk.synth import generate
-
-    root = tmp_path_factory.mktemp("airflow-e2e")
-    generate(landing=root / "landing", subscribers=SUBSCRIBERS, start=START, days=DAYS, seed=11)
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env = airflow_env(root / "airflow", "local[2]", base)
-    env.update(
-        {
-            "TELCO_RISK_ENV": "test",
-            "TELCO_RISK_LANDING": str(root / "landing"),
-            "TELCO_RISK_LAKEHOUSE": str(root / "lakehouse"),
-            "TELCO_RISK_BSS_URL": f"jdbc:sqlite:{root / 'bss.db'}",
-            "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-        }
-    )
-    world = World(root, env, [f"mlflow.artifact_root={root / 'mlartifacts'}", *OVERRIDES])
-    subprocess.run(airflow_command(["db", "migrate"]), env=env, check=True, capture_output=True, timeout=300)
+    world = make_world(tmp_path_factory.mktemp("airflow-e2e"), OVERRIDES, SUBSCRIBERS, START, DAYS)
     conf = {
         "from": str(START),
         "to": str(HISTORY_END),
@@ -243,47 +145,6 @@ def test_retrain_then_nightly_publish_the_champions_scores(world):
         assert triggered == {**request.dag_conf(), "conf_overrides": world.overrides}
 
 
-def retrain_conf_of(world: World, run_id: str) -> dict | None:
-    with sqlite3.connect(world.airflow_db) as db:
-        row = db.execute(
-            "SELECT conf FROM dag_run WHERE dag_id = 'telco_risk_retrain' AND run_id = ?", (run_id,)
-        ).fetchone()
-    return None if row is None else json.loads(row[0])
-
-
-def test_a_monitor_request_triggers_the_retrain_dag_with_its_params(world):
-    """The nightly's last two tasks on a request file written here; the Spark steps (run for
-    real above) are marked successful for this date."""
-    from telco_risk.retrain_request import RetrainRequest, write_request
-
-    day = dt.date(2026, 1, 20)
-    request = RetrainRequest(
-        day=day,
-        models=("fraud",),
-        as_of=day,
-        reasons=("score psi 0.41", "realised auc 0.58"),
-        alert_id="e2e-1",
-    )
-    write_request(world.lakehouse, request)
-    spark_steps = "^(wait_for_drops|ingest|features|validate|score|publish|monitor)$"
-
-    nightly, run_id = run_nightly(world, day, "--mark-success-pattern", spark_steps)
-
-    assert nightly.returncode == 0, output(nightly)[-3000:]
-    states = task_states(world, "telco_risk_nightly", run_id)
-    assert (states["retrain_request"], states["trigger_retrain"]) == ("success", "success")
-    assert retrain_conf_of(world, "monitor__2026-01-20") == {
-        "model": "fraud",
-        "as_of": "2026-01-20",
-        "snapshots": None,
-        "trials": None,
-        "promote": True,
-        "reason": "score psi 0.41; realised auc 0.58",
-        "alert_id": "e2e-1",
-        "conf_overrides": world.overrides,
-    }
-
-
 def break_cdr_drop(landing: Path, day: dt.date) -> None:
     """Give a third of the day's CDRs an event type outside the contract (quarantined)."""
     path = landing / "cdr" / f"dt={day}" / "part-00000.csv.gz"
@@ -324,27 +185,3 @@ def test_a_failed_quality_gate_stops_the_night_before_score_and_publish(world):
     assert "telco-risk telco_risk_nightly: step validate failed" in log  # the failure callback
     assert bss_rows(world, BAD_DAY) == []
     assert len(bss_rows(world, SCORED)) == published_before
-
-
-def test_a_missing_marker_makes_the_sensor_wait_then_fail_naming_the_feed(world):
-    # The day's drops are all there except the CDR feed's _SUCCESS marker.
-    for feed_dir in (d for d in world.landing.iterdir() if d.is_dir()):
-        drop = feed_dir / f"dt={LATE_DAY}"
-        drop.mkdir()
-        if feed_dir.name != "cdr":
-            (drop / "_SUCCESS").touch()
-
-    nightly, run_id = run_nightly(world, LATE_DAY)
-
-    assert nightly.returncode != 0
-    states = task_states(world, "telco_risk_nightly", run_id)
-    assert states["wait_for_drops"] == "failed"
-    assert states["ingest"] == "upstream_failed"
-    with sqlite3.connect(world.airflow_db) as db:
-        (reschedules,) = db.execute(
-            "SELECT count(*) FROM task_reschedule r JOIN task_instance t ON r.ti_id = t.id"
-            " WHERE t.dag_id = 'telco_risk_nightly' AND t.run_id = ? AND t.task_id = 'wait_for_drops'",
-            (run_id,),
-        ).fetchone()
-    assert reschedules >= 2  # it gave its slot back between pokes (reschedule mode), then timed out
-    assert "drop 2026-01-17 incomplete: no _SUCCESS marker for feeds: cdr" in output(nightly)

@@ -31,3 +31,53 @@ def test_cluster_overlay_changes_only_the_master_and_sizes():
     conf = session_conf(load_config("cluster", environ={}).spark)
     assert conf["spark.sql.shuffle.partitions"] == "200"
     assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+
+
+def _jars(folder, *names):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"jar " + name.encode())
+    return folder
+
+
+def test_the_class_archive_belongs_to_its_jars(tmp_path):
+    from telco_risk.spark import class_archive
+
+    jars = _jars(tmp_path / "jars", "delta-spark_4.2_2.13-4.4.0.jar", "sqlite-jdbc-3.54.1.0.jar")
+    spark_cfg = load_config("local", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
+    first = class_archive(spark_cfg)
+    assert first.parent.name == "jvm" and first.name.startswith("driver-") and first.suffix == ".jsa"
+    assert class_archive(spark_cfg) == first  # the same jars, the same archive
+    (jars / "sqlite-jdbc-3.54.1.0.jar").write_bytes(b"another build of the driver")
+    assert class_archive(spark_cfg) != first  # a changed jar needs a new archive
+
+
+def test_drivers_map_the_archive_only_when_it_is_built_and_wanted(tmp_path, monkeypatch):
+    import telco_risk.spark as factory
+
+    jars = _jars(tmp_path / "jars", "delta-spark_4.2_2.13-4.4.0.jar")
+    archive = tmp_path / "jvm" / "driver-test.jsa"
+    monkeypatch.setattr(factory, "class_archive", lambda _cfg: archive)
+    local = load_config("local", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
+    assert factory.driver_java_options(local) == "-Duser.timezone=UTC"  # not built yet
+    archive.parent.mkdir()
+    archive.write_bytes(b"")
+    assert factory.driver_java_options(local) == f"-Duser.timezone=UTC -XX:SharedArchiveFile={archive}"
+    cluster = load_config("cluster", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
+    assert factory.driver_java_options(cluster) == "-Duser.timezone=UTC"  # cluster: off
+    quick = load_config("test", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
+    assert factory.driver_java_options(quick) == (
+        f"-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile={archive}"
+    )
+
+
+def test_the_test_session_started_from_the_archive_make_setup_built(spark):
+    """`make setup` builds the archive; the suite's own driver JVM was started with it."""
+    from telco_risk.spark import class_archive
+
+    archive = class_archive(load_config("test").spark)
+    assert archive.is_file() and archive.stat().st_size > 50 * 2**20
+    jvm = spark.sparkContext._jvm
+    arguments = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    assert f"-XX:SharedArchiveFile={archive}" in arguments
+    assert "-XX:TieredStopAtLevel=1" in arguments
