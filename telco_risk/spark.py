@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
+import logging
 import os
 import sys
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,8 +106,35 @@ def submit_arguments(spark_cfg: SparkConfig) -> dict[str, str | dict[str, str]]:
     }
 
 
-def get_spark(spark_cfg: SparkConfig, app_name: str | None = None) -> SparkSession:
-    """Create (or return the running) SparkSession for this process."""
+# Every module creating a session imports (measured on Spark 4.2). They are imported before
+# a preload thread starts, so that it and the session never import the same module at once.
+SESSION_IMPORTS = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "email.parser",
+    "pyspark.sql.pandas.utils",
+    "pyspark.testing.utils",
+)
+
+
+def _import_all(names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the job's own import raises it again, where it belongs
+            logging.getLogger("telco_risk.spark").debug("preloading %s failed", name, exc_info=True)
+            return
+
+
+def get_spark(
+    spark_cfg: SparkConfig, app_name: str | None = None, preload: Sequence[str] = ()
+) -> SparkSession:
+    """Create (or return the running) SparkSession for this process.
+
+    ``preload``: modules the job imports next (a job module, MLflow, Great Expectations:
+    5-10 s of Python on 2 cores), imported on a thread while the JVM builds the session.
+    """
     from pyspark.sql import SparkSession
 
     # Python workers must run this interpreter, which has the project's packages.
@@ -120,6 +151,13 @@ def get_spark(spark_cfg: SparkConfig, app_name: str | None = None) -> SparkSessi
         builder = builder.master(spark_cfg.master)
     for key, value in conf.items():
         builder = builder.config(key, value)
+    loader = None
+    if preload:
+        _import_all(SESSION_IMPORTS)
+        loader = threading.Thread(target=_import_all, args=(list(preload),), name="preload", daemon=True)
+        loader.start()
     spark = builder.getOrCreate()
+    if loader is not None:
+        loader.join()
     spark.sparkContext.setLogLevel("WARN")
     return spark

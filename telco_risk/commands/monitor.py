@@ -20,14 +20,14 @@ def _model_line(d: object) -> str:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from jobs.monitor import monitor_dates
     from telco_risk.config import load_config
     from telco_risk.spark import get_spark
 
     cfg = load_config(args.env, args.conf)
-    result = monitor_dates(
-        get_spark(cfg.spark, "telco-risk-monitor"), cfg, dates_of(args), args.run_id, args.report
-    )
+    spark = get_spark(cfg.spark, "telco-risk-monitor", preload=("jobs.monitor", "mlflow"))
+    from jobs.monitor import monitor_dates
+
+    result = monitor_dates(spark, cfg, dates_of(args), args.run_id, args.report)
     for r in result.health:
         print(
             f"{r['score_date']} {r['model']:<6} rows {r['rows']:>8} unscored {r['unscored']:>8}"

@@ -42,11 +42,12 @@ def write_rows(rows: pd.DataFrame, out: str) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from jobs.score import score
     from telco_risk.spark import get_spark
 
     cfg = _config(args)
-    spark = get_spark(cfg.spark, "telco-risk-score")
+    spark = get_spark(cfg.spark, "telco-risk-score", preload=("jobs.score", "mlflow"))
+    from jobs.score import score
+
     print(score(spark, cfg, args.date, run_id=args.run_id).summary())
     return 0
 

@@ -42,18 +42,20 @@ def write_result(path: str | None, result: dict[str, Any]) -> None:
     tmp.replace(target)
 
 
-def _session(args: argparse.Namespace, what: str) -> tuple[Config, SparkSession]:
+def _session(args: argparse.Namespace, what: str, *preload: str) -> tuple[Config, SparkSession]:
+    """The config and the session; ``preload`` (the stage's job module and libraries) is
+    imported while the session starts."""
     from telco_risk.config import load_config
     from telco_risk.spark import get_spark
 
     cfg = load_config(args.env, args.conf)
-    return cfg, get_spark(cfg.spark, f"telco-risk-{what}")
+    return cfg, get_spark(cfg.spark, f"telco-risk-{what}", preload=preload)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    cfg, spark = _session(args, f"train-{args.model}", "jobs.train", "mlflow", "great_expectations")
     from jobs.train import TrainingSetRejectedError, train
 
-    cfg, spark = _session(args, f"train-{args.model}")
     try:
         result = train(
             spark,
@@ -73,9 +75,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_train_set(args: argparse.Namespace) -> int:
+    cfg, spark = _session(args, f"train-set-{args.model}", "jobs.train_set", "mlflow")
     from jobs.train_set import build_set
 
-    cfg, spark = _session(args, f"train-set-{args.model}")
     tags = dict(item.partition("=")[::2] for item in args.tag)
     result = build_set(spark, cfg, args.model, args.as_of, args.snapshots, tags=tags)
     print(result.summary())
@@ -84,9 +86,9 @@ def cmd_train_set(args: argparse.Namespace) -> int:
 
 
 def cmd_train_validate(args: argparse.Namespace) -> int:
+    cfg, spark = _session(args, "train-validate", "jobs.train_validate", "mlflow", "great_expectations")
     from jobs.train_validate import validate_set
 
-    cfg, spark = _session(args, "train-validate")
     gate = validate_set(spark, cfg, args.run_id)
     print(gate.summary)
     write_result(args.result_file, {"run_id": args.run_id, "passed": gate.passed, "gate_run_id": gate.run_id})
@@ -94,9 +96,9 @@ def cmd_train_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_train_fit(args: argparse.Namespace) -> int:
+    cfg, spark = _session(args, "train-fit", "jobs.train_fit", "mlflow")
     from jobs.train_fit import fit
 
-    cfg, spark = _session(args, "train-fit")
     result = fit(spark, cfg, args.run_id, args.trials)
     print(result.summary())
     write_result(args.result_file, result.ids())
@@ -104,9 +106,9 @@ def cmd_train_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_train_evaluate(args: argparse.Namespace) -> int:
+    cfg, spark = _session(args, "train-evaluate", "jobs.train_evaluate", "mlflow")
     from jobs.train_evaluate import evaluate
 
-    cfg, spark = _session(args, "train-evaluate")
     result = evaluate(spark, cfg, args.run_id)
     print(result.summary())
     write_result(args.result_file, result.ids())

@@ -32,14 +32,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def cmd_validate(args: argparse.Namespace) -> int:
     import sys
 
-    from jobs.validate import validate
     from telco_risk.cli import dates_of
     from telco_risk.config import load_config
     from telco_risk.spark import get_spark
 
     cfg = load_config(args.env, args.conf)
     dates = dates_of(args)
-    spark = get_spark(cfg.spark, "telco-risk-validate")
+    spark = get_spark(cfg.spark, "telco-risk-validate", preload=("jobs.validate", "great_expectations"))
+    from jobs.validate import validate
+
     results = validate(spark, cfg, dates, tables=args.tables, run_id=args.run_id)
     for gate in results:
         print(gate.summary)
