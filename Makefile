@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 # Only these jars are taken from Maven; everything else Delta pulls in ships with pyspark.
 JAR_KEEP := delta-spark_ delta-storage- postgresql- sqlite-jdbc-
 
-.PHONY: setup demo test lint bench clean-demo airflow
+.PHONY: setup demo test lint bench clean-demo airflow spark-connect
 
 setup: $(VENV)/.installed $(JARS)/.fetched $(JVM)/.built
 
@@ -56,6 +56,11 @@ lint: setup
 # the repo's DAGs, spark_default on the local master. See README "Airflow".
 airflow: setup
 	$(BIN)/python -m telco_risk.local_airflow standalone
+
+# A Spark Connect server on 127.0.0.1:15002 for jobs started with
+# TELCO_RISK_SPARK_REMOTE=sc://127.0.0.1:15002 (e.g. `make airflow` in another shell).
+spark-connect: setup
+	$(BIN)/python -m telco_risk.connect_server
 
 # Both benchmarks (about 15 + 6 minutes on 2 cores); figures in README "Benchmarks".
 bench: setup

@@ -172,9 +172,7 @@ def recent_snapshots(spark: SparkSession, cfg: Config, feed: str, as_of: dt.date
 
 def rows_written(spark: SparkSession, path: str) -> int:
     """Rows written by the latest commit of a Delta table (its operation metrics)."""
-    from delta.tables import DeltaTable
-
-    row = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").first()
+    row = delta_io.last_commit(spark, path).select("operationMetrics").first()
     metrics = row[0] if row and row[0] else {}
     return int(metrics.get("numOutputRows", 0))
 

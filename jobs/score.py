@@ -33,6 +33,7 @@ from models.scoring import MODELS, Bundles, missing_features, score_features
 from telco_risk import delta_io
 from telco_risk.config import Config
 from telco_risk.lists import likely_fraud_type
+from telco_risk.spark import is_connect
 
 log = logging.getLogger("telco_risk.score")
 
@@ -108,7 +109,11 @@ def read_features(spark: SparkSession, cfg: Config, day: dt.date) -> tuple[DataF
 
 def spread(df: DataFrame, min_partitions: int) -> DataFrame:
     """``df`` over at least ``min_partitions`` tasks (0: the session's default parallelism)."""
-    target = min_partitions or df.sparkSession.sparkContext.defaultParallelism
+    spark = df.sparkSession
+    if is_connect(spark):
+        # A Spark Connect client sees neither partition counts nor the SparkContext.
+        return df.repartition(min_partitions or int(spark.conf.get("spark.sql.shuffle.partitions") or 1))
+    target = min_partitions or spark.sparkContext.defaultParallelism
     return df.repartition(target) if df.rdd.getNumPartitions() < target else df
 
 

@@ -8,14 +8,16 @@ call it per Arrow batch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
 
 from models.calibration import IDENTITY, Calibrator, risk_bands
 from models.encoding import CategoryMaps, encode_pandas, feature_types
+
+if TYPE_CHECKING:  # xgboost imports scikit-learn and SciPy (3 s): only where boosters run
+    import xgboost as xgb
 
 BIAS = "bias"
 
@@ -45,6 +47,8 @@ class ScoringBundle:
         return encode_pandas(pdf, self.feature_columns, self.categorical_encoders)
 
     def dmatrix(self, pdf: pd.DataFrame) -> xgb.DMatrix:
+        import xgboost as xgb
+
         return xgb.DMatrix(
             self.matrix(pdf),
             feature_names=self.feature_columns,

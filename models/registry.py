@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import xgboost as xgb
 
 from models.bundle import ScoringBundle
 from models.calibration import Calibrator
@@ -80,6 +79,7 @@ def log_candidate(bundle: ScoringBundle, example: pd.DataFrame) -> str:
     ``example``: a few raw feature rows. Returns the logged model's URI."""
     import mlflow
     import mlflow.xgboost
+    import xgboost as xgb
     from mlflow.models import infer_signature
 
     mlflow.log_dict(bundle.describe(), BUNDLE_PATH)

@@ -100,10 +100,12 @@ def score_features(
     schema = T.StructType(
         [*(df.schema[c] for c in keep), *(f for model in MODELS for f in output_fields(model))]
     )
-    shared = df.sparkSession.sparkContext.broadcast({m: bundles.get(m) for m in MODELS})
+    # The boosters travel inside the pickled function (Spark broadcasts a large one itself;
+    # a Spark Connect client has no broadcast variables).
+    shared = {m: bundles.get(m) for m in MODELS}
 
     def predict(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        local = _threads_per_task(shared.value)
+        local = _threads_per_task(shared)
         for pdf in batches:
             yield score_batch(pdf, local, keep, n_reasons)
 

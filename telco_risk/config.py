@@ -2,8 +2,8 @@
 
 Resolution order: ``conf/base.yaml`` < ``conf/<env>.yaml`` < environment variables
 (``TELCO_RISK_LANDING``, ``TELCO_RISK_LAKEHOUSE``, ``TELCO_RISK_BSS_URL``,
-``MLFLOW_TRACKING_URI``) < ``--conf key.path=value`` overrides. Unknown keys and wrong
-types fail at load time with the key named.
+``TELCO_RISK_SPARK_REMOTE``, ``MLFLOW_TRACKING_URI``) < ``--conf key.path=value`` overrides.
+Unknown keys and wrong types fail at load time with the key named.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ ENV_VARS = {
     "TELCO_RISK_LANDING": ("paths", "landing"),
     "TELCO_RISK_LAKEHOUSE": ("paths", "lakehouse"),
     "TELCO_RISK_BSS_URL": ("bss", "url"),
+    "TELCO_RISK_SPARK_REMOTE": ("spark", "remote"),
     "MLFLOW_TRACKING_URI": ("mlflow", "tracking_uri"),
 }
 
@@ -50,6 +51,15 @@ class SparkConfig(_Section):
     # Start drivers from the class-data-sharing archive `make setup` builds, when present.
     class_data_sharing: bool
     extra_conf: dict[str, str]
+    # A Spark Connect server (sc://host:port) the jobs run on instead of a driver of their
+    # own; empty: each job starts its driver. Jobs that need a driver JVM ignore it.
+    remote: str = ""
+
+    @model_validator(mode="after")
+    def _remote_url(self) -> SparkConfig:
+        if self.remote and not self.remote.startswith("sc://"):
+            raise ValueError(f"spark.remote must be a Spark Connect URL sc://host:port, got {self.remote!r}")
+        return self
 
 
 class PrivacyConfig(_Section):

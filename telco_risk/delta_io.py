@@ -20,10 +20,15 @@ def read_table(spark: SparkSession, path: str, version: int | None = None) -> Da
     return reader.load(path)
 
 
-def latest_version(spark: SparkSession, path: str) -> int:
-    from delta.tables import DeltaTable
+def last_commit(spark: SparkSession, path: str) -> DataFrame:
+    """The latest entry of a Delta table's history, in SQL (a Spark Connect client has no
+    DeltaTable API without Delta's Connect plugin)."""
+    quoted = path.replace("`", "``")
+    return spark.sql(f"DESCRIBE HISTORY delta.`{quoted}` LIMIT 1")
 
-    row = DeltaTable.forPath(spark, path).history(1).select("version").first()
+
+def latest_version(spark: SparkSession, path: str) -> int:
+    row = last_commit(spark, path).select("version").first()
     return int(row[0]) if row else -1
 
 

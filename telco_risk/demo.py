@@ -8,7 +8,9 @@
 5. the top of the churn list and the fraud review of that day.
 
 Each DAG runs through ``airflow dags test`` (SQLite metadata in ``scratch/demo/airflow``,
-so ``make airflow`` afterwards shows the runs). Re-running reuses the world and the
+so ``make airflow`` afterwards shows the runs). Its jobs are clients of one Spark Connect
+server started for the demo (``spark.remote``; fit and publish start drivers of their own),
+or of the one ``TELCO_RISK_SPARK_REMOTE`` names. Re-running reuses the world and the
 ingested drops; the retrain registers new versions, and the gate decides.
 """
 
@@ -16,17 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from telco_risk import connect_server
 from telco_risk.cli import main as cli
-from telco_risk.config import load_config
+from telco_risk.config import Config, load_config
 from telco_risk.local_airflow import airflow_command, airflow_env
 
 DEMO_ROOT = Path("scratch/demo")
+REMOTE_ENV = "TELCO_RISK_SPARK_REMOTE"  # spark.remote: the jobs' Spark Connect server
 WORLD: dict[str, int | str] = {"subscribers": 3000, "start": "2026-01-01", "days": 42, "seed": 7}
 # Feature snapshots every 7 days back from the last backfilled day (day 41): those of days
 # 13, 20 and 27 have their labels complete at day 41 and train both models (split by time).
@@ -65,6 +70,39 @@ def _dag_test(
 def main() -> int:
     started = time.monotonic()
     cfg = load_config()
+    if cfg.spark.remote:
+        print(f"demo: jobs run on the Spark Connect server {cfg.spark.remote}")
+        return _run(cfg, started)
+    # One warm driver for the demo's jobs instead of a JVM each (see telco_risk.connect_server).
+    port = connect_server.free_port()
+    log = DEMO_ROOT / "spark-connect.log"
+    server = connect_server.launch(cfg.spark, port, log)
+    try:
+        os.environ[REMOTE_ENV] = connect_server.url(port)
+        print(f"demo: a Spark Connect server for the jobs on {os.environ[REMOTE_ENV]} (log {log})")
+        return _run(cfg, started, lambda: _wait(server, port, log, started))
+    finally:
+        _close_client()
+        connect_server.stop(server)
+        os.environ.pop(REMOTE_ENV, None)
+
+
+def _close_client() -> None:
+    """The lists ran in this process as a client of the server: close the session before
+    the server goes, or its channel keeps retrying and holds up the exit for minutes."""
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()
+
+
+def _wait(server: subprocess.Popen[bytes], port: int, log: Path, started: float) -> None:
+    connect_server.wait_ready(server, port, log)
+    print(f"demo: the Spark Connect server is up ({time.monotonic() - started:.0f} s into the demo)")
+
+
+def _run(cfg: Config, started: float, server_ready: Callable[[], None] = lambda: None) -> int:
     landing = Path(cfg.paths.landing)
     _ensure_world(landing)
     first = dt.date.fromisoformat(str(WORLD["start"]))
@@ -73,6 +111,7 @@ def main() -> int:
 
     env = airflow_env(DEMO_ROOT / "airflow", cfg.spark.master)
     subprocess.run(airflow_command(["db", "migrate"]), env=env, check=True, capture_output=True)
+    server_ready()
     overrides = {"conf_overrides": CONF_OVERRIDES}
     backfill = {"from": str(first), "to": str(history), "snapshot_every": SNAPSHOT_EVERY}
     _dag_test(env, "telco_risk_backfill", backfill)

@@ -19,9 +19,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from telco_risk.config import SparkConfig, load_config
-from telco_risk.spark import class_archive, session_conf, submit_arguments
+from telco_risk.spark import class_archive, submit_arguments
 
 
 def warm_up(folder: Path) -> None:
@@ -90,10 +91,9 @@ def build(spark_cfg: SparkConfig) -> Path | None:
         stale.unlink()
     partial = target.with_suffix(".jsa.partial")
     args = submit_arguments(spark_cfg)
-    conf = dict(session_conf(spark_cfg))
-    java_options = conf["spark.driver.extraJavaOptions"].split()
-    java_options = [o for o in java_options if not o.startswith("-XX:SharedArchiveFile=")]
-    # Classes CDS cannot keep (signed jars, generated accessors) are only warned about.
+    # No archive exists yet, so the driver's options map none. Classes CDS cannot keep
+    # (signed jars, generated accessors) are only warned about.
+    java_options = cast("dict[str, str]", args["conf"])["spark.driver.extraJavaOptions"].split()
     java_options += [f"-XX:ArchiveClassesAtExit={partial}", "-Xlog:cds=error"]
     command = [
         str(Path(sys.executable).parent / "spark-submit"),

@@ -89,6 +89,25 @@ LAUNCH_SETTINGS = (
 )
 
 
+# Settings a Spark Connect server fixes for all its sessions (they are set when it starts,
+# telco_risk.connect_server); a client sets the rest on its own session.
+SERVER_SETTINGS = ("spark.sql.extensions", "spark.sql.catalog.spark_catalog")
+
+
+def client_conf(conf: dict[str, str]) -> dict[str, str]:
+    """The settings a Spark Connect client can set on its session: SQL and Delta ones."""
+    return {
+        key: value
+        for key, value in conf.items()
+        if key.startswith(("spark.sql.", "spark.databricks.")) and key not in SERVER_SETTINGS
+    }
+
+
+def is_connect(spark: SparkSession) -> bool:
+    """True for a Spark Connect client session (no SparkContext, no driver JVM here)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def launched_by_spark_submit() -> bool:
     """True inside a driver that spark-submit started (it hands over a JVM gateway)."""
     return "PYSPARK_GATEWAY_PORT" in os.environ
@@ -128,15 +147,22 @@ def _import_all(names: Sequence[str]) -> None:
 
 
 def get_spark(
-    spark_cfg: SparkConfig, app_name: str | None = None, preload: Sequence[str] = ()
+    spark_cfg: SparkConfig,
+    app_name: str | None = None,
+    preload: Sequence[str] = (),
+    needs_driver: bool = False,
 ) -> SparkSession:
     """Create (or return the running) SparkSession for this process.
 
+    With ``spark.remote`` set the session is a Spark Connect client of that server, unless
+    the job ``needs_driver`` (it uses the driver JVM or the SparkContext itself).
     ``preload``: modules the job imports next (a job module, MLflow, Great Expectations:
     5-10 s of Python on 2 cores), imported on a thread while the JVM builds the session.
     """
     from pyspark.sql import SparkSession
 
+    if spark_cfg.remote and not needs_driver:
+        return _connect_session(spark_cfg, app_name)
     # Python workers must run this interpreter, which has the project's packages.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -160,4 +186,22 @@ def get_spark(
     if loader is not None:
         loader.join()
     spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def _connect_session(spark_cfg: SparkConfig, app_name: str | None) -> SparkSession:
+    """A session of the Spark Connect server ``spark.remote``, with this job's SQL settings."""
+    from pyspark.sql import SparkSession
+
+    # spark-submit hands its --master to the driver as MASTER, which pyspark refuses beside
+    # a remote; this process runs no driver of its own.
+    os.environ.pop("MASTER", None)
+    builder = SparkSession.builder.remote(spark_cfg.remote)
+    # The server's settings (jars, Delta's extension, memory) are its own; the job's name
+    # tags its operations in the server's UI.
+    for key, value in client_conf(session_conf(spark_cfg)).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.addTag(app_name or spark_cfg.app_name)
+    logging.getLogger("telco_risk.spark").info("Spark Connect session on %s", spark_cfg.remote)
     return spark

@@ -1,7 +1,9 @@
 """End to end through Airflow: a tiny generated world, then the backfill, retrain and
 nightly DAGs as real ``airflow dags test`` subprocesses (SQLite metadata in a temporary
 AIRFLOW_HOME, spark-submit on local[2] through ``spark_default``), checked in the BSS
-staging table (SQLite), the MLflow registry and Airflow's metadata database.
+staging table (SQLite), the MLflow registry and Airflow's metadata database. As in
+``make demo``, the jobs are clients of one Spark Connect server (``spark.remote``), except
+fit and publish, which start drivers of their own.
 
 The world is small, so the churn horizon is shortened and the training floors lowered
 (``OVERRIDES``, handed to every job as the DAGs' ``conf_overrides``): these tests prove the
@@ -19,10 +21,14 @@ import datetime as dt
 import gzip
 import json
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from telco_risk import connect_server
+from telco_risk.config import load_config
 from tests.airflow_world import (
     World,
     active_subscribers,
@@ -60,19 +66,34 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    """The generated world, a migrated Airflow home and the history up to HISTORY_END
-    (ingest, then features with a snapshot every 2 days back from it) via the backfill DAG."""
-    world = make_world(tmp_path_factory.mktemp("airflow-e2e"), OVERRIDES, SUBSCRIBERS, START, DAYS)
-    conf = {
-        "from": str(START),
-        "to": str(HISTORY_END),
-        "snapshot_every": 2,
-        "conf_overrides": world.overrides,
-    }
-    done = dags_test(world, "telco_risk_backfill", conf)
-    assert done.returncode == 0, output(done)[-3000:]
-    return world
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The generated world, a migrated Airflow home, a Spark Connect server for its jobs and
+    the history up to HISTORY_END (ingest, then features with a snapshot every 2 days back
+    from it) via the backfill DAG."""
+    root = tmp_path_factory.mktemp("airflow-e2e")
+    port, log = connect_server.free_port(), root / "spark-connect.log"
+    server = connect_server.launch(load_config("test", environ={}).spark, port, log)
+    try:
+        world = make_world(root, OVERRIDES, SUBSCRIBERS, START, DAYS)
+        connect_server.wait_ready(server, port, log)
+        world.env["TELCO_RISK_SPARK_REMOTE"] = connect_server.url(port)
+        conf = {
+            "from": str(START),
+            "to": str(HISTORY_END),
+            "snapshot_every": 2,
+            "conf_overrides": world.overrides,
+        }
+        done = dags_test(world, "telco_risk_backfill", conf)
+        assert done.returncode == 0, output(done)[-3000:]
+        assert output(done).count(f"Spark Connect session on {connect_server.url(port)}") == 2
+        yield world
+    finally:
+        connect_server.stop(server)
+
+
+def connect_sessions(world: World, done: subprocess.CompletedProcess) -> int:
+    """How many of the run's jobs were clients of the world's Spark Connect server."""
+    return output(done).count(f"Spark Connect session on {world.env['TELCO_RISK_SPARK_REMOTE']}")
 
 
 def test_retrain_then_nightly_publish_the_champions_scores(world):
@@ -83,6 +104,7 @@ def test_retrain_then_nightly_publish_the_champions_scores(world):
     conf = {"model": "churn", "as_of": str(HISTORY_END), "snapshots": 3, "conf_overrides": world.overrides}
     retrain = dags_test(world, "telco_risk_retrain", conf)
     assert retrain.returncode == 0, output(retrain)[-3000:]
+    assert connect_sessions(world, retrain) == 3  # training_set, validate, evaluate; not fit
     retrain_run = latest_run_id(world, "telco_risk_retrain")
     states = task_states(world, "telco_risk_retrain", retrain_run)
     assert {t: s for t, s in states.items() if t.startswith("fraud.")} == {
@@ -120,6 +142,7 @@ def test_retrain_then_nightly_publish_the_champions_scores(world):
 
     nightly, run_id = run_nightly(world, SCORED)
     assert nightly.returncode == 0, output(nightly)[-3000:]
+    assert connect_sessions(world, nightly) == 5  # ingest, features, validate, score, monitor
     states = task_states(world, "telco_risk_nightly", run_id)
     for step in ("wait_for_drops", "ingest", "features", "validate", "score", "publish", "monitor"):
         assert states[step] == "success", states

@@ -67,7 +67,8 @@ def test_drivers_map_the_archive_only_when_it_is_built_and_wanted(tmp_path, monk
     assert factory.driver_java_options(cluster) == "-Duser.timezone=UTC"  # cluster: off
     quick = load_config("test", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
     assert factory.driver_java_options(quick) == (
-        f"-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile={archive}"
+        "-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+        f" -XX:SharedArchiveFile={archive}"
     )
 
 
@@ -81,3 +82,7 @@ def test_the_test_session_started_from_the_archive_make_setup_built(spark):
     arguments = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
     assert f"-XX:SharedArchiveFile={archive}" in arguments
     assert "-XX:TieredStopAtLevel=1" in arguments
+    code_cache = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+        jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    ).getVMOption("ReservedCodeCacheSize")
+    assert code_cache.getValue() == str(240 * 2**20)  # not C1's 48 MiB default

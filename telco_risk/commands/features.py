@@ -40,7 +40,8 @@ def cmd_features_bench(args: argparse.Namespace) -> int:
         day=args.day,
         repeats=args.repeats,
     )
-    spark = get_spark(cfg.spark, "telco-risk-features-bench")
+    # Figures of a driver of its own, comparable across runs (and the bench reads its master).
+    spark = get_spark(cfg.spark, "telco-risk-features-bench", needs_driver=True)
     run_bench(spark, cfg, settings)
     return 0
 

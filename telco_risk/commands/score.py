@@ -57,7 +57,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from telco_risk.spark import get_spark
 
     cfg = _config(args)
-    spark = get_spark(cfg.spark, "telco-risk-publish")
+    # The staging swap runs as JDBC statements in the driver JVM: a driver of its own.
+    spark = get_spark(cfg.spark, "telco-risk-publish", needs_driver=True)
     print(publish(spark, cfg, args.date, run_id=args.run_id).summary())
     return 0
 
@@ -67,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from telco_risk.spark import get_spark
 
     cfg = _config(args)
-    spark = get_spark(cfg.spark, "telco-risk-nightly")
+    spark = get_spark(cfg.spark, "telco-risk-nightly", needs_driver=True)
     result = run_nightly(spark, cfg, args.date, run_id=args.run_id)
     if result.stopped:
         print(
@@ -152,7 +153,8 @@ def cmd_score_bench(args: argparse.Namespace) -> int:
         champions=args.champions,
         cpu_rows=args.cpu_rows,
     )
-    spark = get_spark(cfg.spark, "telco-risk-score-bench")
+    # Figures of a driver of its own, comparable across runs.
+    spark = get_spark(cfg.spark, "telco-risk-score-bench", needs_driver=True)
     print(run_bench(spark, cfg, settings).summary())
     return 0
 

@@ -42,18 +42,23 @@ def write_result(path: str | None, result: dict[str, Any]) -> None:
     tmp.replace(target)
 
 
-def _session(args: argparse.Namespace, what: str, *preload: str) -> tuple[Config, SparkSession]:
+def _session(
+    args: argparse.Namespace, what: str, *preload: str, needs_driver: bool = False
+) -> tuple[Config, SparkSession]:
     """The config and the session; ``preload`` (the stage's job module and libraries) is
-    imported while the session starts."""
+    imported while the session starts. Fitting needs a driver of its own (xgboost.spark's
+    barrier stage runs on the SparkContext, which a Spark Connect client has not)."""
     from telco_risk.config import load_config
     from telco_risk.spark import get_spark
 
     cfg = load_config(args.env, args.conf)
-    return cfg, get_spark(cfg.spark, f"telco-risk-{what}", preload=preload)
+    return cfg, get_spark(cfg.spark, f"telco-risk-{what}", preload=preload, needs_driver=needs_driver)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    cfg, spark = _session(args, f"train-{args.model}", "jobs.train", "mlflow", "great_expectations")
+    cfg, spark = _session(
+        args, f"train-{args.model}", "jobs.train", "mlflow", "great_expectations", needs_driver=True
+    )
     from jobs.train import TrainingSetRejectedError, train
 
     try:
@@ -96,7 +101,7 @@ def cmd_train_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_train_fit(args: argparse.Namespace) -> int:
-    cfg, spark = _session(args, "train-fit", "jobs.train_fit", "mlflow")
+    cfg, spark = _session(args, "train-fit", "jobs.train_fit", "mlflow", needs_driver=True)
     from jobs.train_fit import fit
 
     result = fit(spark, cfg, args.run_id, args.trials)
