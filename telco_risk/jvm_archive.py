@@ -35,7 +35,8 @@ def warm_up(folder: Path) -> None:
 
     from telco_risk.spark import get_spark
 
-    spark = get_spark(load_config().spark, "telco-risk-jvm-archive")
+    # The archive is of a driver JVM: never a Spark Connect client, whatever the environment.
+    spark = get_spark(load_config().spark, "telco-risk-jvm-archive", needs_driver=True)
     table = str(folder / "delta")
     rows = spark.range(200).select(
         F.col("id").alias("subscriber_id"),
