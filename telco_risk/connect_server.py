@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import cast
 
 from telco_risk.config import SparkConfig, load_config
-from telco_risk.spark import submit_arguments
+from telco_risk.spark import submit_arguments, submit_command
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 DEFAULT_PORT = 15002
@@ -33,31 +33,14 @@ LOOPBACK = "127.0.0.1"
 
 def server_command(spark_cfg: SparkConfig, port: int, host: str = LOOPBACK) -> list[str]:
     """``spark-submit`` of the Connect server with the session factory's settings."""
-    args = submit_arguments(spark_cfg)
-    command = [
-        str(Path(sys.executable).parent / "spark-submit"),
-        "--class",
-        SERVER_CLASS,
-        "--master",
-        spark_cfg.master,
-        "--name",
-        f"{spark_cfg.app_name}-connect",
-        "--jars",
-        str(args["jars"]),
-        "--driver-class-path",
-        str(args["driver_class_path"]),
-        "--driver-memory",
-        str(args["driver_memory"]),
-    ]
     conf = {
-        **cast("dict[str, str]", args["conf"]),
+        **cast("dict[str, str]", submit_arguments(spark_cfg)["conf"]),
         "spark.connect.grpc.binding.address": host,
         "spark.connect.grpc.binding.port": str(port),
         "spark.log.level": "WARN",
     }
-    for key, value in conf.items():
-        command += ["--conf", f"{key}={value}"]
-    return [*command, "spark-internal"]
+    name = f"{spark_cfg.app_name}-connect"
+    return submit_command(spark_cfg, conf, "--class", SERVER_CLASS, "--name", name, "spark-internal")
 
 
 def free_port() -> int:

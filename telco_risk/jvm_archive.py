@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import cast
 
 from telco_risk.config import SparkConfig, load_config
-from telco_risk.spark import class_archive, submit_arguments
+from telco_risk.spark import class_archive, submit_arguments, submit_command
 
 
 def warm_up(folder: Path) -> None:
@@ -91,27 +91,13 @@ def build(spark_cfg: SparkConfig) -> Path | None:
     for stale in target.parent.glob("driver-*.jsa*"):
         stale.unlink()
     partial = target.with_suffix(".jsa.partial")
-    args = submit_arguments(spark_cfg)
     # No archive exists yet, so the driver's options map none. Classes CDS cannot keep
     # (signed jars, generated accessors) are only warned about.
-    java_options = cast("dict[str, str]", args["conf"])["spark.driver.extraJavaOptions"].split()
+    conf = cast("dict[str, str]", submit_arguments(spark_cfg)["conf"])
+    java_options = conf["spark.driver.extraJavaOptions"].split()
     java_options += [f"-XX:ArchiveClassesAtExit={partial}", "-Xlog:cds=error"]
-    command = [
-        str(Path(sys.executable).parent / "spark-submit"),
-        "--master",
-        spark_cfg.master,
-        "--jars",
-        str(args["jars"]),
-        "--driver-class-path",
-        str(args["driver_class_path"]),
-        "--driver-memory",
-        str(args["driver_memory"]),
-        "--conf",
-        f"spark.driver.extraJavaOptions={' '.join(java_options)}",
-        "--conf",
-        "spark.log.level=WARN",
-        __file__,
-    ]
+    warm_up_conf = {"spark.driver.extraJavaOptions": " ".join(java_options), "spark.log.level": "WARN"}
+    command = submit_command(spark_cfg, warm_up_conf, __file__)
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     env["PYTHONSAFEPATH"] = "1"
     started = time.monotonic()

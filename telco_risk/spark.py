@@ -125,6 +125,26 @@ def submit_arguments(spark_cfg: SparkConfig) -> dict[str, str | dict[str, str]]:
     }
 
 
+def submit_command(spark_cfg: SparkConfig, conf: dict[str, str], *tail: str) -> list[str]:
+    """``spark-submit`` of this interpreter with the factory's master, jars, driver class
+    path and memory, ``conf`` as ``--conf``, then ``tail`` (options, the application)."""
+    args = submit_arguments(spark_cfg)
+    command = [
+        str(Path(sys.executable).parent / "spark-submit"),
+        "--master",
+        spark_cfg.master,
+        "--jars",
+        str(args["jars"]),
+        "--driver-class-path",
+        str(args["driver_class_path"]),
+        "--driver-memory",
+        str(args["driver_memory"]),
+    ]
+    for key, value in conf.items():
+        command += ["--conf", f"{key}={value}"]
+    return [*command, *tail]
+
+
 # Every module creating a session imports (measured on Spark 4.2). They are imported before
 # a preload thread starts, so that it and the session never import the same module at once.
 SESSION_IMPORTS = (
