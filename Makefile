@@ -11,13 +11,23 @@ JAR_KEEP := delta-spark_ delta-storage- postgresql- sqlite-jdbc-
 
 .PHONY: setup demo test lint bench clean-demo airflow spark-connect
 
-setup: $(VENV)/.installed $(JARS)/.fetched $(JVM)/.built
+setup: $(VENV)/.installed $(VENV)/.bytecode $(JARS)/.fetched $(JVM)/.built
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# Bytecode of every installed module and of the project's, compiled once (about 25 s).
+# Where PYTHONDONTWRITEBYTECODE is set, imports never write .pyc files, so each process
+# compiled every module it imported from source: 2-7 s of each job's start-up (Great
+# Expectations 11.6 s -> 4.2 s, MLflow 5.2 s -> 1.8 s to import here).
+$(VENV)/.bytecode: $(VENV)/.installed
+	$(BIN)/python -m compileall -q -j 0 \
+	    "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
+	    telco_risk jobs features models expectations dags
 	touch $@
 
 $(JARS)/.fetched: conf/jars/pom.xml
