@@ -10,7 +10,7 @@ All times are UTC (the session time zone).
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 KEYS = ("subscriber_id", "event_date")
@@ -211,27 +211,36 @@ def novelty_counts(seen: DataFrame, history: DataFrame, lookback_days: int) -> D
     d - 1. ``new_b_numbers``: new parties called or texted that day. ``new_imeis`` leaves
     out a subscriber's first device: when no IMEI at all was seen in the lookback, one of
     the day's new IMEIs is not a change.
+
+    Both tests look only at the latest earlier day (a window over the identifier's days),
+    not at every earlier day: a join with the whole lookback paired each identifier with
+    each of its earlier days.
     """
-    earlier = history.select("subscriber_id", "kind", "value_hash", F.col("event_date").alias("_seen_on"))
-    in_lookback = (F.col("_seen_on") < F.col("event_date")) & (
-        F.col("_seen_on") >= F.date_sub(F.col("event_date"), lookback_days)
+    ids = ["subscriber_id", "kind", "value_hash"]
+    days = history.select(*ids, "event_date").unionByName(seen.select(*ids, "event_date")).distinct()
+    last_seen = days.withColumn(
+        "_last", F.lag("event_date").over(Window.partitionBy(*ids).orderBy("event_date"))
     )
-    flagged = (
-        seen.join(earlier, on=["subscriber_id", "kind", "value_hash"], how="left")
-        .withColumn("_before", in_lookback)
-        .groupBy(*KEYS, "kind", "value_hash", "outgoing")
-        .agg(F.max(F.coalesce(F.col("_before"), F.lit(False))).alias("seen_before"))
+    flagged = seen.join(last_seen, on=[*ids, "event_date"], how="left").withColumn(
+        "seen_before",
+        F.coalesce(F.col("_last") >= F.date_sub(F.col("event_date"), lookback_days), F.lit(False)),
     )
+    # Per subscriber-day of ``seen``: the latest earlier day with any IMEI.
     imei_days = (
         history.where(F.col("kind") == "imei")
-        .select("subscriber_id", F.col("event_date").alias("_seen_on"))
+        .unionByName(seen.where(F.col("kind") == "imei"))
+        .select(*KEYS, F.lit(True).alias("_imei"))
+        .unionByName(seen.select(*KEYS, F.lit(False).alias("_imei")))
         .distinct()
     )
+    before = (
+        Window.partitionBy("subscriber_id")
+        .orderBy(F.unix_date("event_date"))
+        .rangeBetween(Window.unboundedPreceding, -1)
+    )
     had_imei = (
-        seen.select(*KEYS)
-        .distinct()
-        .join(imei_days, on="subscriber_id", how="inner")
-        .where(in_lookback)
+        imei_days.withColumn("_last", F.max(F.when(F.col("_imei"), F.col("event_date"))).over(before))
+        .where(~F.col("_imei") & (F.col("_last") >= F.date_sub(F.col("event_date"), lookback_days)))
         .select(*KEYS)
         .distinct()
         .withColumn("_had_imei", F.lit(True))
