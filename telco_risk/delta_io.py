@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -37,22 +37,41 @@ def date_list_sql(dates: Iterable[dt.date]) -> str:
     return ", ".join(f"DATE'{d.isoformat()}'" for d in sorted(set(dates)))
 
 
+# What Delta raises at a commit when a concurrent writer created the table meanwhile (e.g.
+# the churn and fraud branches of a retrain run side by side), or changed its protocol or
+# metadata. Nothing of the failed write was committed.
+CONCURRENT_CREATION = ("DELTA_PROTOCOL_CHANGED", "DELTA_METADATA_CHANGED")
+
+
+def lost_creation_race(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(code in text for code in CONCURRENT_CREATION)
+
+
+def save_retrying_creation(save: Callable[[], None]) -> None:
+    """Run ``save`` (one Delta write). When its commit lost to a concurrent writer that
+    created the table first, write once more, onto the table that writer made (whether
+    the table existed when we started cannot be told from outside: the other writer makes
+    ``_delta_log`` before its first commit). Other errors, or a second loss, are raised."""
+    try:
+        save()
+    except Exception as exc:
+        if not lost_creation_race(exc):
+            raise
+        save()
+
+
 def replace_where(df: DataFrame, path: str, predicate: str, partition_by: list[str]) -> None:
     """Atomically replace the rows matching ``predicate`` with ``df`` (one Delta commit).
 
     ``df`` must only hold rows that satisfy the predicate; Delta checks it.
     """
-    (
-        df.write.format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", predicate)
-        .partitionBy(*partition_by)
-        .save(path)
-    )
+    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    save_retrying_creation(lambda: writer.partitionBy(*partition_by).save(path))
 
 
 def append(df: DataFrame, path: str, partition_by: list[str] | None = None) -> None:
     writer = df.write.format("delta").mode("append")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
-    writer.save(path)
+    save_retrying_creation(lambda: writer.save(path))
