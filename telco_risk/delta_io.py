@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger("telco_risk.delta_io")
 
 
 def table_exists(path: str) -> bool:
@@ -48,7 +51,7 @@ def lost_creation_race(exc: BaseException) -> bool:
     return any(code in text for code in CONCURRENT_CREATION)
 
 
-def save_retrying_creation(save: Callable[[], None]) -> None:
+def save_retrying_creation(save: Callable[[], None], path: str) -> None:
     """Run ``save`` (one Delta write). When its commit lost to a concurrent writer that
     created the table first, write once more, onto the table that writer made (whether
     the table existed when we started cannot be told from outside: the other writer makes
@@ -58,6 +61,7 @@ def save_retrying_creation(save: Callable[[], None]) -> None:
     except Exception as exc:
         if not lost_creation_race(exc):
             raise
+        log.warning("%s: a concurrent writer created or changed the table first; writing again", path)
         save()
 
 
@@ -67,11 +71,11 @@ def replace_where(df: DataFrame, path: str, predicate: str, partition_by: list[s
     ``df`` must only hold rows that satisfy the predicate; Delta checks it.
     """
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
-    save_retrying_creation(lambda: writer.partitionBy(*partition_by).save(path))
+    save_retrying_creation(lambda: writer.partitionBy(*partition_by).save(path), path)
 
 
 def append(df: DataFrame, path: str, partition_by: list[str] | None = None) -> None:
     writer = df.write.format("delta").mode("append")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
-    save_retrying_creation(lambda: writer.save(path))
+    save_retrying_creation(lambda: writer.save(path), path)

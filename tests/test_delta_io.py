@@ -27,23 +27,24 @@ def _flaky(errors: list[Exception]):
     return save, calls
 
 
-def test_a_lost_creation_race_is_written_again():
+def test_a_lost_creation_race_is_written_again(caplog):
     save, calls = _flaky([RuntimeError(RACE)])
-    delta_io.save_retrying_creation(save)
+    delta_io.save_retrying_creation(save, "ops/quality_results")
     assert len(calls) == 2
+    assert "ops/quality_results: a concurrent writer created or changed the table first" in caplog.text
 
 
 def test_other_errors_are_not_retried():
     save, calls = _flaky([RuntimeError("[DELTA_CONCURRENT_APPEND] files were added")])
     with pytest.raises(RuntimeError, match="CONCURRENT_APPEND"):
-        delta_io.save_retrying_creation(save)
+        delta_io.save_retrying_creation(save, "ops/quality_results")
     assert len(calls) == 1
 
 
 def test_a_second_lost_race_is_raised():
     save, calls = _flaky([RuntimeError(RACE), RuntimeError(RACE)])
     with pytest.raises(RuntimeError, match="PROTOCOL_CHANGED"):
-        delta_io.save_retrying_creation(save)
+        delta_io.save_retrying_creation(save, "ops/quality_results")
     assert len(calls) == 2
 
 
