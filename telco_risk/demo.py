@@ -165,12 +165,13 @@ def _run(cfg: Config, started: float, server_ready: Callable[[], None] = lambda:
     env = airflow_env(DEMO_ROOT / "airflow", cfg.spark.master)
     subprocess.run(airflow_command(["db", "migrate"]), env=env, check=True, capture_output=True)
     server_ready()
-    # MLflow's store is made while the backfill runs (the demo process is idle meanwhile).
-    mlflow_ready = ThreadPoolExecutor(max_workers=1).submit(_prepare_mlflow, cfg)
     overrides = {"conf_overrides": CONF_OVERRIDES}
     backfill = {"from": str(first), "to": str(history), "snapshot_every": SNAPSHOT_EVERY}
-    _dag_test(env, "telco_risk_backfill", backfill)
-    mlflow_ready.result()
+    # MLflow's store is made while the backfill runs (the demo process is idle meanwhile).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        mlflow_ready = pool.submit(_prepare_mlflow, cfg)
+        _dag_test(env, "telco_risk_backfill", backfill)
+        mlflow_ready.result()
     retrain = {"as_of": str(history), "snapshots": TRAIN_SNAPSHOTS, **overrides}
     _dag_tests_side_by_side(env, "telco_risk_retrain", {m: {"model": m, **retrain} for m in MODELS})
     # A nightly run at 02:00 on day D + 1 scores day D.
