@@ -8,11 +8,12 @@ jobs instead of one nightly run per date:
    `_SUCCESS` marker (no waiting: a backfill is for data that is already there);
 2. `ingest --from --to`: every drop of the range into bronze (drops already ingested with
    the same files are skipped);
-3. `features --from --to [--snapshot-every N]`: `silver.cdr_daily` for every day of the
-   range, feature snapshots every N days counting back from `to` (and always on `to`);
-   without `snapshot_every` a snapshot on every date.
+3. `features --from --to [--snapshot-every N | --snapshot-dates D,...]`: `silver.cdr_daily`
+   for every day of the range, feature snapshots every N days counting back from `to`, or
+   only on the dates listed (always on `to`); without either a snapshot on every date.
 
-Params: `from`, `to` (dates), `snapshot_every` (days between feature snapshots),
+Params: `from`, `to` (dates), `snapshot_every` (days between feature snapshots) or
+`snapshot_dates` (the snapshots a retrain will use, e.g. its training dates),
 `conf_overrides` (`key.path=value` settings for both jobs). Nothing is validated or
 scored here: the nightly DAG (`telco_risk_nightly`) carries on from `to + 1`, and the
 retrain DAG (`telco_risk_retrain`) trains on the snapshots.
@@ -70,6 +71,12 @@ def check_drops(first: str, last: str) -> dict[str, str]:
         "snapshot_every": Param(
             None, type=["null", "integer"], minimum=1, description="days between feature snapshots"
         ),
+        "snapshot_dates": Param(
+            None,
+            type=["null", "array"],
+            items={"type": "string", "format": "date"},
+            description="feature snapshots only on these dates (and on `to`); instead of snapshot_every",
+        ),
         CONF_OVERRIDES: conf_overrides_param(),
     },
     default_args=default_args(cfg),
@@ -83,6 +90,7 @@ def telco_risk_backfill() -> None:
         application_args=[
             *RANGE,
             "{% if params.snapshot_every %}--snapshot-every={{ params.snapshot_every }}{% endif %}",
+            "{% if params.snapshot_dates %}--snapshot-dates={{ params.snapshot_dates|join(',') }}{% endif %}",
         ],
         **submit,
     )

@@ -15,10 +15,11 @@ Every write replaces only its dates (Delta replaceWhere): rerunning a date gives
 tables. Drop D must have been ingested (``ops.ingest_runs``) first.
 
 A range (``--from D1 --to D2``, a backfill) builds the CDR days of the whole range first,
-``BACKFILL_BLOCK_DAYS`` at a time in one pass each, then the snapshots in date order;
-``--snapshot-every N`` builds a snapshot only every N days counting back from D2 (D2
-always), e.g. the weekly snapshots training uses. Either way the tables are those of
-nightly runs of the same dates made after the same drops were ingested.
+``features.backfill_block_days`` at a time in one pass each, then the snapshots in date
+order: on every date, or with ``--snapshot-every N`` only every N days counting back from
+D2, or with ``--snapshot-dates`` only on the dates listed (D2 always, whose window state
+the next nightly run rolls on). Either way the tables are those of nightly runs of the
+same dates made after the same drops were ingested.
 """
 
 from __future__ import annotations
@@ -60,9 +61,6 @@ REQUIRED_FEEDS = (
 )
 # How far back the nearest earlier snapshot of a snapshot feed may be.
 SNAPSHOT_SEARCH_DAYS = 31
-# CDR days a backfill builds per pass: the "new party" join pairs each day with the
-# lookback, so bigger blocks cost more than they save.
-BACKFILL_BLOCK_DAYS = 7
 SEEN_SCHEMA = "subscriber_id string, kind string, value_hash bigint, outgoing boolean, event_date date"
 # Session settings while the step runs. Every scan here filters on partition columns, so
 # Delta's min/max data skipping prunes nothing, yet it costs a Spark job per scan that
@@ -362,12 +360,18 @@ def _run_date(spark: SparkSession, cfg: Config, as_of: dt.date) -> DateResult:
     )
 
 
-def snapshot_days(dates: list[dt.date], every: int) -> list[dt.date]:
-    """The dates that get a feature snapshot: every ``every``-th date counting back from the
-    last one (which is always included), ascending."""
+def snapshot_days(dates: list[dt.date], every: int, on: list[dt.date] | None = None) -> list[dt.date]:
+    """The dates that get a feature snapshot, ascending: those of ``on`` plus the last date
+    when given, else every ``every``-th date counting back from the last one (always in)."""
+    ordered = sorted(set(dates))
+    if on is not None:
+        outside = sorted(set(on) - set(ordered))
+        if outside:
+            listed = ", ".join(map(str, outside))
+            raise ValueError(f"--snapshot-dates {listed} outside the range {ordered[0]}..{ordered[-1]}")
+        return sorted({*on, ordered[-1]})
     if every < 1:
         raise ValueError(f"--snapshot-every must be at least 1, got {every}")
-    ordered = sorted(set(dates))
     return ordered[::-1][::every][::-1]
 
 
@@ -377,17 +381,21 @@ def blocks(days: list[dt.date], size: int) -> list[list[dt.date]]:
 
 
 def backfill(
-    spark: SparkSession, cfg: Config, dates: list[dt.date], snapshot_every: int = 1
+    spark: SparkSession,
+    cfg: Config,
+    dates: list[dt.date],
+    snapshot_every: int = 1,
+    snapshot_on: list[dt.date] | None = None,
 ) -> list[DateResult]:
     """CDR days of the whole range in blocks, then the snapshots of ``snapshot_days``."""
     with session_conf(spark, STEP_CONF):
         check_config(cfg)
         ordered = sorted(set(dates))
-        chosen = snapshot_days(ordered, snapshot_every)
+        chosen = snapshot_days(ordered, snapshot_every, snapshot_on)
         require_ingested(spark, cfg, *ordered)
         days = sorted({*late_days(spark, cfg, ordered[0]), *ordered})
         snapshots = snapshot_dates(spark, cfg, "subscribers", days[0], days[-1])
-        for block in blocks(days, BACKFILL_BLOCK_DAYS):
+        for block in blocks(days, cfg.features.backfill_block_days):
             started = time.perf_counter()
             rows = build_cdr_days(spark, cfg, block, snapshots)
             print(
@@ -409,13 +417,19 @@ def backfill(
     return results
 
 
-def run(spark: SparkSession, cfg: Config, dates: list[dt.date], snapshot_every: int = 1) -> list[DateResult]:
+def run(
+    spark: SparkSession,
+    cfg: Config,
+    dates: list[dt.date],
+    snapshot_every: int = 1,
+    snapshot_on: list[dt.date] | None = None,
+) -> list[DateResult]:
     """One date: the nightly step (``run_date``); several: a ``backfill``."""
-    if len(set(dates)) == 1 and snapshot_every == 1:
+    if len(set(dates)) == 1 and snapshot_every == 1 and not snapshot_on:
         result = run_date(spark, cfg, dates[0])
         print(format_result(result), flush=True)
         return [result]
-    return backfill(spark, cfg, dates, snapshot_every)
+    return backfill(spark, cfg, dates, snapshot_every, snapshot_on)
 
 
 def format_result(r: DateResult) -> str:

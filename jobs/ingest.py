@@ -85,7 +85,6 @@ def ingest_feed(
     feed: Feed,
     dates: list[dt.date],
     key: bytes,
-    fingerprints: dict[dt.date, str],
 ) -> list[FeedDayCounts]:
     """Ingest one feed for the given drop dates in one pass; returns counts per date."""
     root = Path(cfg.paths.landing)
@@ -124,10 +123,10 @@ def ingest_feed(
             f"feed = '{feed.name}' AND drop_date IN ({date_sql})",
             ["feed"],
         )
-        bad_file_counts = _counts_by_date(bad_files, "drop_date")
+        bad_file_counts = _counts_by_date(bad_files, "drop_date") if broken else {}
     finally:
         checked.unpersist()
-    return _reconcile(spark, cfg, feed, dates, files, raw_counts, bad_file_counts, fingerprints)
+    return _reconcile(spark, cfg, feed, dates, files, raw_counts, bad_file_counts)
 
 
 def _reconcile(
@@ -138,7 +137,6 @@ def _reconcile(
     files: dict[dt.date, list[Path]],
     raw_counts: dict[dt.date, int],
     bad_file_counts: dict[dt.date, int],
-    fingerprints: dict[dt.date, str],
 ) -> list[FeedDayCounts]:
     """Count what was written back from the tables and check nothing was lost."""
     date_col = "drop_date" if feed.kind == "event" else "snapshot_date"
@@ -162,16 +160,30 @@ def _reconcile(
                 f" + quarantined {counts.quarantined}"
             )
         out.append(counts)
-    _record_runs(spark, cfg, out, fingerprints)
     return out
 
 
 def _record_runs(
-    spark: SparkSession, cfg: Config, counts: list[FeedDayCounts], fingerprints: dict[dt.date, str]
+    spark: SparkSession,
+    cfg: Config,
+    counts: list[FeedDayCounts],
+    fingerprints: dict[tuple[str, dt.date], str],
 ) -> None:
+    """One row per feed and drop ingested, in one commit."""
+    if not counts:
+        return
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = [
-        (c.feed, c.drop_date, c.files, c.read, c.accepted, c.quarantined, fingerprints[c.drop_date], now)
+        (
+            c.feed,
+            c.drop_date,
+            c.files,
+            c.read,
+            c.accepted,
+            c.quarantined,
+            fingerprints[(c.feed, c.drop_date)],
+            now,
+        )
         for c in counts
     ]
     schema = (
@@ -202,20 +214,25 @@ def ingest(
         if todo:
             work.append((FEEDS[name], todo, prints))
 
+    ingested: list[FeedDayCounts] = []
+    fingerprints: dict[tuple[str, dt.date], str] = {}
+
     def run(item: tuple[Feed, list[dt.date], dict[dt.date, str]]) -> None:
         feed, todo, prints = item
         started = time.monotonic()
-        results[feed.name].extend(ingest_feed(spark, cfg, feed, todo, key, prints))
+        counts = ingest_feed(spark, cfg, feed, todo, key)
+        results[feed.name].extend(counts)
+        ingested.extend(counts)
+        fingerprints.update({(feed.name, d): prints[d] for d in todo})
         log.info("ingested %s: %d drop(s) in %.1f s", feed.name, len(todo), time.monotonic() - started)
 
-    # The feeds share the quarantine and run tables: the first feed creates them alone, so
-    # the feeds that follow side by side only ever commit to tables that exist.
-    shared = (cfg.table_path(QUARANTINE_TABLE), cfg.table_path(RUNS_TABLE))
-    if work and not all(delta_io.table_exists(p) for p in shared):
-        run(work.pop(0))
-    with ThreadPoolExecutor(max_workers=cfg.ingest.parallel_feeds, thread_name_prefix="ingest") as pool:
-        # list() re-raises the first feed's error once every feed has finished.
-        list(pool.map(run, work))
+    try:
+        with ThreadPoolExecutor(max_workers=cfg.ingest.parallel_feeds, thread_name_prefix="ingest") as pool:
+            # list() re-raises the first feed's error once every feed has finished.
+            list(pool.map(run, work))
+    finally:
+        # The feeds that did finish are recorded even when another failed (a re-run skips them).
+        _record_runs(spark, cfg, ingested, fingerprints)
     return [c for name in feeds for c in results[name]]
 
 

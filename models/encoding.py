@@ -11,26 +11,36 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 CategoryMaps = dict[str, dict[str, int]]
 
 
 def fit_category_maps(train: DataFrame, categorical: list[str], max_categories: int) -> CategoryMaps:
-    """``{column: {value text: code}}`` from the rows of ``train``."""
-    maps: CategoryMaps = {}
-    for column in categorical:
-        text = F.col(column).cast("string")
-        rows = (
-            train.where(text.isNotNull())
-            .groupBy(text.alias("value"))
-            .count()
-            .orderBy(F.desc("count"), F.asc("value"))
-            .limit(max_categories)
-            .collect()
-        )
-        maps[column] = {r["value"]: code for code, r in enumerate(rows)}
+    """``{column: {value text: code}}`` from the rows of ``train``, in one Spark job for all
+    columns (a job per column scanned the training set once per categorical)."""
+    if not categorical:
+        return {}
+    pair = [F.struct(F.lit(c).alias("column"), F.col(c).cast("string").alias("value")) for c in categorical]
+    pairs = F.explode(F.array(*pair))
+    counts = (
+        train.select(pairs.alias("p"))
+        .select("p.column", "p.value")
+        .where(F.col("value").isNotNull())
+        .groupBy("column", "value")
+        .count()
+    )
+    by_frequency = Window.partitionBy("column").orderBy(F.desc("count"), F.asc("value"))
+    rows = (
+        counts.withColumn("code", F.row_number().over(by_frequency) - 1)
+        .where(F.col("code") < max_categories)
+        .select("column", "value", "code")
+        .collect()
+    )
+    maps: CategoryMaps = {column: {} for column in categorical}
+    for r in sorted(rows, key=lambda r: (r["column"], r["code"])):
+        maps[r["column"]][r["value"]] = int(r["code"])
     return maps
 
 
@@ -40,20 +50,21 @@ def feature_types(columns: list[str], maps: CategoryMaps) -> list[str]:
 
 
 def encode_spark(df: DataFrame, columns: list[str], maps: CategoryMaps) -> DataFrame:
-    """``df`` with every feature column as double; categoricals replaced by their code."""
-    out = df
+    """``df`` with every feature column as double; categoricals replaced by their code.
+
+    One ``withColumns``: a ``withColumn`` per column analyses the growing plan each time."""
+    values: dict[str, Column] = {}
     for column in columns:
         if column in maps:
             mapping = maps[column]
             if mapping:
                 lookup = F.create_map(*[F.lit(x) for kv in mapping.items() for x in kv])
-                value = lookup[F.col(column).cast("string")].cast("double")
+                values[column] = lookup[F.col(column).cast("string")].cast("double")
             else:
-                value = F.lit(None).cast("double")
+                values[column] = F.lit(None).cast("double")
         else:
-            value = F.col(column).cast("double")
-        out = out.withColumn(column, value)
-    return out
+            values[column] = F.col(column).cast("double")
+    return df.withColumns(values)
 
 
 def _category_text(series: pd.Series) -> pd.Series:

@@ -197,6 +197,7 @@ class FeaturesConfig(_Section):
     billing_lookback_days: int = Field(ge=1)
     include_protected: bool
     window_mode: Literal["rolling", "reread"]
+    backfill_block_days: int = Field(ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> FeaturesConfig:

@@ -1,8 +1,8 @@
 """`make demo`: a generated operator run through the Airflow DAGs on embedded defaults.
 
 1. generate a world (``WORLD``) into ``scratch/demo/landing`` (reused when unchanged);
-2. ``telco_risk_backfill``: ingest and features for every day but the last (a feature
-   snapshot every ``SNAPSHOT_EVERY`` days);
+2. ``telco_risk_backfill``: ingest and features for every day but the last (feature
+   snapshots on the dates the retrain trains on, and on the last day);
 3. ``telco_risk_retrain`` as of the day before the last: one run per model, side by side
    (``airflow dags test`` runs a run's tasks one at a time, and one branch alone leaves
    the CPU idle during its JVM and Python start-ups);
@@ -38,15 +38,17 @@ from telco_risk.local_airflow import airflow_command, airflow_env
 DEMO_ROOT = Path("scratch/demo")
 REMOTE_ENV = "TELCO_RISK_SPARK_REMOTE"  # spark.remote: the jobs' Spark Connect server
 WORLD: dict[str, int | str] = {"subscribers": 3000, "start": "2026-01-01", "days": 42, "seed": 7}
-# Feature snapshots every 7 days back from the last backfilled day (day 41): those of days
-# 13, 20 and 27 have their labels complete at day 41 and train both models (split by time).
+# The backfill builds the feature snapshots the retrain trains on, weekly back from the
+# last backfilled day (day 41) less the 14 days its labels need: days 13, 20 and 27 (split
+# by time), and the one of day 41, whose window state the nightly run rolls on.
 SNAPSHOT_EVERY = 7
 TRAIN_SNAPSHOTS = 3
+LABEL_DAYS = 14
 # Two settings differ from the defaults so that a 42-day world trains both models:
 # churn within 14 days (30 by default: the snapshots would fall in the world's first days,
 # with little history) and at least 10 positive labels (20: the world's 0.5% fraudsters give
 # fewer over three snapshots).
-CONF_OVERRIDES = ["models.churn.horizon_days=14", "models.min_positives=10"]
+CONF_OVERRIDES = [f"models.churn.horizon_days={LABEL_DAYS}", "models.min_positives=10"]
 MODELS = ("churn", "fraud")
 
 
@@ -59,6 +61,12 @@ def _ensure_world(landing: Path) -> None:
     if cli(["generate", f"--landing={landing}", *args]) != 0:
         raise SystemExit("demo: generation failed")
     marker.write_text(json.dumps(WORLD))
+
+
+def training_snapshots(as_of: dt.date) -> list[str]:
+    """The snapshot dates the demo's retrain as of ``as_of`` chooses, ascending."""
+    newest = as_of - dt.timedelta(days=LABEL_DAYS)
+    return [str(newest - dt.timedelta(days=SNAPSHOT_EVERY * k)) for k in reversed(range(TRAIN_SNAPSHOTS))]
 
 
 def _dag_test_args(dag_id: str, conf: Mapping[str, object], logical: str | None = None) -> list[str]:
@@ -166,7 +174,7 @@ def _run(cfg: Config, started: float, server_ready: Callable[[], None] = lambda:
     subprocess.run(airflow_command(["db", "migrate"]), env=env, check=True, capture_output=True)
     server_ready()
     overrides = {"conf_overrides": CONF_OVERRIDES}
-    backfill = {"from": str(first), "to": str(history), "snapshot_every": SNAPSHOT_EVERY}
+    backfill = {"from": str(first), "to": str(history), "snapshot_dates": training_snapshots(history)}
     # MLflow's store is made while the backfill runs (the demo process is idle meanwhile).
     with ThreadPoolExecutor(max_workers=1) as pool:
         mlflow_ready = pool.submit(_prepare_mlflow, cfg)

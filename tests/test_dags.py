@@ -140,6 +140,9 @@ def test_backfill_checks_drops_then_ingests_and_builds_features_as_ranges(dagbag
     assert dag.get_task("features").upstream_task_ids == {"ingest"}
     args = rendered_args(dag, "features", {"from": "2026-01-01", "to": "2026-01-31", "snapshot_every": 7})
     assert args == ["--from", "2026-01-01", "--to", "2026-01-31", "--snapshot-every=7"]
+    dates = {"from": "2026-01-01", "to": "2026-01-31", "snapshot_dates": ["2026-01-10", "2026-01-17"]}
+    args = rendered_args(dag, "features", dates)
+    assert args == ["--from", "2026-01-01", "--to", "2026-01-31", "--snapshot-dates=2026-01-10,2026-01-17"]
     args = rendered_args(
         dag,
         "ingest",

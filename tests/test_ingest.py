@@ -228,6 +228,21 @@ def test_truncated_gzip_and_wrong_header_are_quarantined_not_lost(spark, cfg, wo
         ingest(spark, strict, [D1], force=True, feeds=("cdr",))
 
 
+def test_feeds_that_finished_are_recorded_when_another_fails(spark, cfg, workdir, dev_key_env):
+    landing = workdir / "landing"
+    write_drop(landing, D1, {"cdr": [cdr("ok1", "2026-01-01T08:00:00Z")]})
+    blob = gzip.compress(b"record_id,msisdn\n" + b"r,447900000001\n" * 500)
+    (landing / "cdr" / "dt=2026-01-01" / "part-00001.csv.gz").write_bytes(blob[: len(blob) // 2])
+    strict = cfg.model_copy(update={"ingest": cfg.ingest.model_copy(update={"on_corrupt_file": "fail"})})
+    with pytest.raises(IngestError, match="part-00001.csv.gz: truncated gzip"):
+        ingest(spark, strict, [D1], feeds=("cdr", "subscribers"))
+    runs = delta_io.read_table(spark, cfg.table_path("ops.ingest_runs")).collect()
+    assert [(r.feed, r.drop_date) for r in runs] == [("subscribers", D1)]
+    # The re-run ingests only the feed that failed (quarantining the file this time).
+    again = ingest(spark, cfg, [D1], feeds=("cdr", "subscribers"))
+    assert [(c.feed, c.skipped) for c in again] == [("cdr", False), ("subscribers", True)]
+
+
 def test_non_utf8_field_is_quarantined(spark, cfg, workdir, dev_key_env):
     landing = workdir / "landing"
     write_drop(

@@ -178,6 +178,10 @@ def test_categorical_codes_by_frequency_and_spark_pandas_encode_alike(spark):
     df = spark.createDataFrame(rows, "plan string, flag boolean, n int, amount decimal(12,4)")
     maps = fit_category_maps(df, ["plan", "flag"], max_categories=2)
     assert maps == {"plan": {"c": 0, "b": 1}, "flag": {"true": 0, "false": 1}}
+    # Equal counts are ordered by the value's text ("10" before "2").
+    ties = spark.createDataFrame([(2,), (10,), (3,), (3,)], "n int")
+    assert fit_category_maps(ties, ["n"], max_categories=2) == {"n": {"3": 0, "10": 1}}
+    assert fit_category_maps(ties, [], max_categories=2) == {}
 
     columns = ["plan", "flag", "n", "amount"]
     from_spark = encode_spark(df, columns, maps).toPandas()[columns].to_numpy(dtype=np.float32)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from telco_risk.cli import _config, add_dates, dates_of, parse_date
+
+
+def date_list(text: str) -> list[dt.date]:
+    """``2026-01-13,2026-01-20`` as dates."""
+    return [parse_date(part.strip()) for part in text.split(",") if part.strip()]
 
 
 def cmd_features(args: argparse.Namespace) -> int:
@@ -18,12 +24,14 @@ def cmd_features(args: argparse.Namespace) -> int:
         )
         return 0
     dates = dates_of(args)
+    if args.snapshot_dates is not None and args.snapshot_every != 1:
+        raise ValueError("give either --snapshot-every or --snapshot-dates, not both")
 
     from jobs.features import run
     from telco_risk.spark import get_spark
 
     spark = get_spark(cfg.spark, "telco-risk-features")
-    run(spark, cfg, dates, snapshot_every=args.snapshot_every)
+    run(spark, cfg, dates, snapshot_every=args.snapshot_every, snapshot_on=args.snapshot_dates)
     return 0
 
 
@@ -62,6 +70,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         default=1,
         metavar="N",
         help="with --from/--to: a feature snapshot only every N days counting back from --to",
+    )
+    feat.add_argument(
+        "--snapshot-dates",
+        type=date_list,
+        default=None,
+        metavar="D,D,...",
+        help="with --from/--to: feature snapshots only on these dates (and on --to)",
     )
     feat.set_defaults(func=cmd_features)
 
