@@ -226,13 +226,14 @@ def ingest(
         fingerprints.update({(feed.name, d): prints[d] for d in todo})
         log.info("ingested %s: %d drop(s) in %.1f s", feed.name, len(todo), time.monotonic() - started)
 
-    try:
-        with ThreadPoolExecutor(max_workers=cfg.ingest.parallel_feeds, thread_name_prefix="ingest") as pool:
-            # list() re-raises the first feed's error once every feed has finished.
-            list(pool.map(run, work))
-    finally:
-        # The feeds that did finish are recorded even when another failed (a re-run skips them).
-        _record_runs(spark, cfg, ingested, fingerprints)
+    with ThreadPoolExecutor(max_workers=cfg.ingest.parallel_feeds, thread_name_prefix="ingest") as pool:
+        # Futures, not pool.map: map's results cancel the feeds still queued at the first error.
+        futures = [pool.submit(run, item) for item in work]
+    # Every feed has run to its end. Those that finished are recorded even when another
+    # failed (a re-run skips them); then the first failure is raised.
+    _record_runs(spark, cfg, ingested, fingerprints)
+    for future in futures:
+        future.result()
     return [c for name in feeds for c in results[name]]
 
 

@@ -233,7 +233,9 @@ def test_feeds_that_finished_are_recorded_when_another_fails(spark, cfg, workdir
     write_drop(landing, D1, {"cdr": [cdr("ok1", "2026-01-01T08:00:00Z")]})
     blob = gzip.compress(b"record_id,msisdn\n" + b"r,447900000001\n" * 500)
     (landing / "cdr" / "dt=2026-01-01" / "part-00001.csv.gz").write_bytes(blob[: len(blob) // 2])
-    strict = cfg.model_copy(update={"ingest": cfg.ingest.model_copy(update={"on_corrupt_file": "fail"})})
+    # One feed at a time: subscribers waits in the queue while CDR fails, and still runs.
+    settings = {"on_corrupt_file": "fail", "parallel_feeds": 1}
+    strict = cfg.model_copy(update={"ingest": cfg.ingest.model_copy(update=settings)})
     with pytest.raises(IngestError, match="part-00001.csv.gz: truncated gzip"):
         ingest(spark, strict, [D1], feeds=("cdr", "subscribers"))
     runs = delta_io.read_table(spark, cfg.table_path("ops.ingest_runs")).collect()
