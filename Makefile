@@ -13,11 +13,13 @@ JAR_KEEP := delta-spark_ delta-storage- postgresql- sqlite-jdbc-
 
 setup: $(VENV)/.installed $(VENV)/.bytecode $(JARS)/.fetched $(JVM)/.built
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# The product (editable) and, beside it, the development package dev/ (generator, demo,
+# benchmarks): a production wheel is built from the top-level pyproject alone.
+$(VENV)/.installed: requirements.lock pyproject.toml dev/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . -e dev
 	touch $@
 
 # Bytecode of every installed module and of the project's, compiled once (about 25 s).
@@ -27,7 +29,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 $(VENV)/.bytecode: $(VENV)/.installed
 	$(BIN)/python -m compileall -q -j 0 \
 	    "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
-	    telco_risk jobs features models expectations dags
+	    telco_risk ingestion jobs features models expectations orchestration dags dev/devtools
 	touch $@
 
 $(JARS)/.fetched: conf/jars/pom.xml
@@ -39,14 +41,14 @@ $(JARS)/.fetched: conf/jars/pom.xml
 	rm -rf $(JARS).tmp
 	touch $@
 
-# The driver JVM's class-data-sharing archive for these jars (telco_risk/jvm_archive.py):
+# The driver JVM's class-data-sharing archive for these jars (dev/devtools/local_runtime.py):
 # one warm-up job, about a minute once; every later driver starts in about half the time.
-$(JVM)/.built: $(VENV)/.installed $(JARS)/.fetched telco_risk/jvm_archive.py
-	$(BIN)/python -m telco_risk.jvm_archive
+$(JVM)/.built: $(VENV)/.installed $(JARS)/.fetched dev/devtools/local_runtime.py
+	$(BIN)/python -m devtools.local_runtime
 	touch $@
 
 demo: setup
-	$(BIN)/python -m telco_risk.demo
+	$(BIN)/python -m devtools.demo
 
 # Two pytest-xdist workers, one test file at a time each (module fixtures are built once).
 # The longest file, tests/test_airflow_end_to_end.py, sorts first and files keep their order
@@ -65,12 +67,12 @@ lint: setup
 # Airflow standalone (UI on :8080) on the embedded defaults: home scratch/demo/airflow,
 # the repo's DAGs, spark_default on the local master. See README "Airflow".
 airflow: setup
-	$(BIN)/python -m telco_risk.local_airflow standalone
+	$(BIN)/python -m devtools.local_airflow standalone
 
 # A Spark Connect server on 127.0.0.1:15002 for jobs started with
 # TELCO_RISK_SPARK_REMOTE=sc://127.0.0.1:15002 (e.g. `make airflow` in another shell).
 spark-connect: setup
-	$(BIN)/python -m telco_risk.connect_server
+	$(BIN)/python -m telco_risk.spark_connect_server
 
 # Both benchmarks (about 15 + 6 minutes on 2 cores); figures in README "Benchmarks".
 bench: setup

@@ -25,7 +25,7 @@ import datetime as dt
 
 from airflow.sdk import Param, dag, task
 
-from telco_risk.orchestration import (
+from orchestration.airflow_tasks import (
     CONF_OVERRIDES,
     SparkJob,
     conf_overrides_param,

@@ -35,7 +35,7 @@ from typing import Any, cast
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import BaseOperator, CronTriggerTimetable, Param, dag, task
 
-from telco_risk.orchestration import (
+from orchestration.airflow_tasks import (
     CONF_OVERRIDES,
     SCORE_DATE,
     DropSensor,

@@ -32,7 +32,7 @@ from typing import Any, cast
 
 from airflow.sdk import Param, TaskGroup, TriggerRule, dag, task
 
-from telco_risk.orchestration import (
+from orchestration.airflow_tasks import (
     CONF_OVERRIDES,
     SparkJob,
     conf_overrides_param,
@@ -41,9 +41,9 @@ from telco_risk.orchestration import (
     spark_submit_kwargs,
     xcom,
 )
+from telco_risk.config import MODELS
 
 cfg = settings()
-MODELS = ("churn", "fraud")
 
 
 @task.branch(task_id="choose_models")

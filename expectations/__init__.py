@@ -1,7 +1,7 @@
 """Data quality: Great Expectations suites as versioned code, and the gate that runs them.
 
 - ``checks``: the suite model (``Suite`` of named ``Check``s, ``ColumnSpec``) and builders;
-- ``bronze_suites`` (from ``telco_risk.contract`` + hand-set bounds), ``silver_suites``
+- ``bronze_suites`` (from ``ingestion.feed_contract`` + hand-set bounds), ``silver_suites``
   (derived tables from column specs / the feature catalogue, row suite + column profile
   suite), ``training_suites``, ``ingest_suites`` (quarantine rates), ``volume``,
   ``reference``: pure suite builders and bounds;

@@ -1,7 +1,7 @@
 """Suites of the bronze feeds, derived from the data contract plus hand-set bounds.
 
 Columns, types, required columns, enums, contract ranges and keys come from
-``telco_risk.contract.FEEDS`` (the one source of truth the ingestion enforces too); the
+``ingestion.feed_contract.FEEDS`` (the one source of truth the ingestion enforces too); the
 plausible ranges, column orders and null shares below are set by hand. A bronze frame
 for date D holds the rows of drop D: event feeds ``drop_date = D`` (columns: the
 contract's, ``event_date``, ``drop_date``, ``source_file``), snapshot feeds
@@ -27,7 +27,7 @@ from expectations.checks import (
     unique,
 )
 from expectations.volume import VolumeBounds
-from telco_risk.contract import Feed
+from ingestion.feed_contract import Feed
 
 # Plausible bounds beyond the contract's (which the ingestion already enforces).
 RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {

@@ -13,13 +13,12 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from expectations.reference import ColumnProfile, DayProfile
+from expectations.history_reference import ColumnProfile, DayProfile
 from expectations.silver_suites import PROFILE_BOUNDS_SCHEMA, ProfileBound
+from ingestion.feed_contract import Feed
 from telco_risk import delta_io
 from telco_risk.config import Config
-from telco_risk.contract import Feed
-
-INGEST_RUNS = "ops.ingest_runs"
+from telco_risk.tables import INGEST_RUNS
 
 
 def _table(spark: SparkSession, cfg: Config, name: str) -> DataFrame | None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from expectations.checks import Check, Suite
 from expectations.docs_index import SuiteRow, latest_run_section, validation_pages, with_latest_run
-from expectations.results import CheckResult
+from expectations.quality_results import CheckResult
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

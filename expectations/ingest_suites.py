@@ -13,8 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from expectations.checks import Check, Suite, between, pair
-
-TABLE = "ops.ingest_runs"
+from telco_risk.tables import INGEST_RUNS
 
 
 def ingest_suite(date: dt.date, feeds: Sequence[str], min_rows_read: int) -> Suite:
@@ -42,4 +41,4 @@ def ingest_suite(date: dt.date, feeds: Sequence[str], min_rows_read: int) -> Sui
             why=f"quarantined / read at most the feed's max_quarantine_rate (drops of {min_rows_read}+ rows)",
         ),
     )
-    return Suite(TABLE, TABLE, checks, index_column="feed")
+    return Suite(INGEST_RUNS, INGEST_RUNS, checks, index_column="feed")

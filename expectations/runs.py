@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from expectations import frames
 from expectations.checks import NUMERIC_GX_TYPES, Check, ColumnSpec, spark_type_name
 from expectations.gx_runner import GxRunner
-from expectations.reference import DayProfile
-from expectations.results import CheckResult
+from expectations.history_reference import DayProfile
+from expectations.quality_results import CheckResult
 from expectations.silver_suites import (
     DerivedRules,
     catalogue_features,

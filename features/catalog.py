@@ -21,19 +21,15 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
+from telco_risk.tables import CDR_DAILY, PLANS, SUBSCRIBER_PRODUCTS, SUBSCRIBERS, TICKETS, TOPUPS
+
 Dtype = Literal["double", "int", "string"]
 
 KEY_COLUMNS = ("subscriber_id", "snapshot_date")
 DEFAULT_WINDOWS = (7, 30, 90)
 DEFAULT_TICKET_WINDOWS = (30, 90)
 
-CDR_DAILY = "silver.cdr_daily"
-SUBSCRIBERS = "bronze.subscribers"
-PLANS = "bronze.plans"
-PRODUCTS = "bronze.subscriber_products"
 BILLING = "bronze.invoices + bronze.payments"
-TOPUPS = "bronze.topups"
-TICKETS = "bronze.tickets"
 
 # Add-on flags: feature -> product codes of bronze.subscriber_products that set it.
 ADDON_FLAGS: dict[str, tuple[str, ...]] = {
@@ -636,7 +632,7 @@ def _bss(windows: tuple[int, ...]) -> list[FeatureSpec]:
             "addon_count",
             "add-on products held at the end of D (start_date <= D < end_date)",
             at,
-            PRODUCTS,
+            SUBSCRIBER_PRODUCTS,
             g,
             "int",
             "FEW_ADDONS",
@@ -650,7 +646,7 @@ def _bss(windows: tuple[int, ...]) -> list[FeatureSpec]:
                 name,
                 f"1 when holding {' or '.join(codes)} at the end of D",
                 at,
-                PRODUCTS,
+                SUBSCRIBER_PRODUCTS,
                 g,
                 "int",
                 "FEW_ADDONS",

@@ -9,8 +9,10 @@ re-ingests; the result is the same either way).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,16 +21,18 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from telco_risk import delta_io, landing, raw_reader
+from ingestion import landing_zone as landing
+from ingestion import raw_reader
+from ingestion.feed_contract import FEEDS, Feed
+from ingestion.pseudonymise import resolve_key
+from ingestion.row_checks import bronze_rows, mark_duplicates, quarantine_rows, with_checks
+from telco_risk import delta_io
+from telco_risk.cli_args import add_dates, config_of, dates_of, run_step
 from telco_risk.config import Config
-from telco_risk.contract import FEEDS, Feed
-from telco_risk.ingestion import bronze_rows, mark_duplicates, quarantine_rows, with_checks
-from telco_risk.pseudonymise import resolve_key
+from telco_risk.spark import get_spark
+from telco_risk.tables import INGEST_RUNS, QUARANTINE
 
 log = logging.getLogger("telco_risk.ingest")
-
-QUARANTINE_TABLE = "quarantine.rows"
-RUNS_TABLE = "ops.ingest_runs"
 
 
 class IngestError(RuntimeError):
@@ -47,7 +51,7 @@ class FeedDayCounts:
 
 
 def _latest_fingerprints(spark: SparkSession, cfg: Config) -> dict[tuple[str, dt.date], str]:
-    path = cfg.table_path(RUNS_TABLE)
+    path = cfg.table_path(INGEST_RUNS)
     if not delta_io.table_exists(path):
         return {}
     rows = (
@@ -119,7 +123,7 @@ def ingest_feed(
         quarantine = quarantine_rows(checked, feed).unionByName(bad_files)
         delta_io.replace_where(
             quarantine,
-            cfg.table_path(QUARANTINE_TABLE),
+            cfg.table_path(QUARANTINE),
             f"feed = '{feed.name}' AND drop_date IN ({date_sql})",
             ["feed"],
         )
@@ -145,7 +149,7 @@ def _reconcile(
     )
     accepted = _counts_by_date(bronze, date_col)
     quarantined = _counts_by_date(
-        delta_io.read_table(spark, cfg.table_path(QUARANTINE_TABLE)).where(
+        delta_io.read_table(spark, cfg.table_path(QUARANTINE)).where(
             (F.col("feed") == feed.name) & F.col("drop_date").isin(*dates)
         ),
         "drop_date",
@@ -190,7 +194,7 @@ def _record_runs(
         "feed string, drop_date date, files int, rows_read long, rows_accepted long,"
         " rows_quarantined long, fingerprint string, ingested_at timestamp"
     )
-    delta_io.append(spark.createDataFrame(rows, schema), cfg.table_path(RUNS_TABLE))
+    delta_io.append(spark.createDataFrame(rows, schema), cfg.table_path(INGEST_RUNS))
 
 
 def ingest(
@@ -257,13 +261,25 @@ def summary_table(results: list[FeedDayCounts]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_dates(parser)
+    parser.add_argument("--force", action="store_true", help="re-ingest drops whose files are unchanged")
 
-    return cli_main(["ingest", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    dates = dates_of(args)
+    spark = get_spark(cfg, "telco-risk-ingest")
+    results = ingest(spark, cfg, dates, force=args.force)
+    print(summary_table(results))
+    if all(r.skipped for r in results):
+        print("every drop was already ingested with the same files: no table changed")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk ingest")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

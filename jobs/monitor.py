@@ -14,7 +14,7 @@ range in one Spark pass, dates judged in order). Per date D and model:
    horizon, fraud maturity), whose labels are complete on D.
 5. Statuses from the ``monitoring`` thresholds -> ``gold.monitoring``; an act status on a
    column that can act -> ``ops.monitoring_alerts`` and, outside the cool-down,
-   ``<lakehouse>/reports/monitoring/D/retrain_request.json`` (``telco_risk.retrain_request``).
+   ``<lakehouse>/reports/monitoring/D/retrain_request.json`` (``models.monitoring.retrain_request``).
 6. ``<lakehouse>/reports/monitoring/D/index.html``.
 
 Every write replaces exactly the monitored dates: monitoring a date twice gives the same
@@ -23,10 +23,11 @@ tables and files.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,24 +35,23 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from models.monitoring import alerts as A
-from models.monitoring import results as R
+from models.monitoring import monitor_results as R
+from models.monitoring import report
 from models.monitoring.binning import Monitored, binned_counts, collect_counts
+from models.monitoring.monitor_results import MonitorResult
 from models.monitoring.performance import Realised
 from models.monitoring.realised import label_dates, labelled_scores, metrics_from_counts, realised_counts
 from models.monitoring.reference import FEATURE, ModelReference, ReferenceError, reference_for
+from models.monitoring.retrain_request import clear_request, write_request
 from telco_risk import delta_io
-from telco_risk.config import Config, FraudModelConfig
-from telco_risk.retrain_request import clear_request, write_request
+from telco_risk.cli_args import add_dates, config_of, dates_of, run_step
+from telco_risk.config import MODELS, Config, FraudModelConfig
+from telco_risk.spark import get_spark
+from telco_risk.tables import MONITORING, MONITORING_ALERTS, NIGHTLY_HEALTH, RISK_SCORES, SUBSCRIBER_FEATURES
 
 log = logging.getLogger("telco_risk.monitor")
 
-HEALTH_TABLE = "ops.nightly_health"
-SCORES_TABLE = "gold.risk_scores"
-FEATURES_TABLE = "silver.subscriber_features"
-MONITORING_TABLE = "gold.monitoring"
-ALERTS_TABLE = "ops.monitoring_alerts"
 LABEL_TABLES = {"churn": "bronze.churn_events", "fraud": "bronze.fraud_cases"}
-MODELS = ("churn", "fraud")
 BANDS = ("high", "medium", "low")
 
 
@@ -83,16 +83,6 @@ def nightly_health(scores: DataFrame, with_versions: bool = False) -> DataFrame:
             )
         )
     return frames[0].unionByName(frames[1])
-
-
-@dataclass
-class MonitorResult:
-    health: list[dict[str, Any]]
-    days: list[R.ModelDay] = field(default_factory=list)
-    alerts: list[A.Alert] = field(default_factory=list)
-    requests: dict[dt.date, Path] = field(default_factory=dict)
-    reports: dict[dt.date, Path] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)  # model -> why it was not monitored
 
 
 def _dates_sql(days: Sequence[dt.date]) -> str:
@@ -147,17 +137,19 @@ def current_frame(
     """The scored population of the dates: gold rows joined to their feature snapshot.
 
     A feature the table lacks is all missing (a dropped column is drift too)."""
-    path = cfg.table_path(FEATURES_TABLE)
+    path = cfg.table_path(SUBSCRIBER_FEATURES)
     score_cols = [c for m in MODELS for c in (f"{m}_score", f"{m}_band")]
     base = scores.select("subscriber_id", "score_date", *score_cols)
     if not features:
         return base
     if not delta_io.table_exists(path):
-        raise FileNotFoundError(f"no {FEATURES_TABLE}: the monitor compares its features with the reference")
+        raise FileNotFoundError(
+            f"no {SUBSCRIBER_FEATURES}: the monitor compares its features with the reference"
+        )
     silver = delta_io.read_table(spark, path)
     present = [c for c in features if c in silver.columns]
     for c in sorted(set(features) - set(present)):
-        log.warning("%s lacks feature %s: counted as missing", FEATURES_TABLE, c)
+        log.warning("%s lacks feature %s: counted as missing", SUBSCRIBER_FEATURES, c)
     feats = silver.where(F.col("snapshot_date").isin(days)).select(
         "subscriber_id", F.col("snapshot_date").alias("score_date"), *present
     )
@@ -193,7 +185,7 @@ def realised_metrics(
     spark: SparkSession, cfg: Config, days: list[dt.date], models: list[str]
 ) -> dict[tuple[str, dt.date], Realised]:
     """(model, label date) -> realised performance, for the label dates of ``days``."""
-    gold = delta_io.read_table(spark, cfg.table_path(SCORES_TABLE))
+    gold = delta_io.read_table(spark, cfg.table_path(RISK_SCORES))
     labelled = []
     for model in models:
         outcomes_path = cfg.table_path(LABEL_TABLES[model])
@@ -215,7 +207,7 @@ def _earlier_alerts(
 ) -> tuple[dict[str, tuple[dt.date, str]], bool]:
     """Model -> its latest retrain request in the cool-down before ``days``; and whether the
     alerts table holds rows of ``days`` (to be replaced), from one read."""
-    path = cfg.table_path(ALERTS_TABLE)
+    path = cfg.table_path(MONITORING_ALERTS)
     if not delta_io.table_exists(path):
         return {}, False
     lo = days[0] - dt.timedelta(days=cfg.monitoring.cooldown_days)
@@ -249,9 +241,9 @@ def monitor_dates(
 ) -> MonitorResult:
     """Monitor ``days`` (see the module doc); ``reports``: all | last | none (default: config)."""
     days = sorted(set(days))
-    path = cfg.table_path(SCORES_TABLE)
+    path = cfg.table_path(RISK_SCORES)
     if not delta_io.table_exists(path):
-        raise FileNotFoundError(f"no {SCORES_TABLE} yet: run `telco-risk score --date {days[0]}` first")
+        raise FileNotFoundError(f"no {RISK_SCORES} yet: run `telco-risk score --date {days[0]}` first")
     scores = delta_io.read_table(spark, path).where(F.col("score_date").isin(days))
 
     # One aggregation gives the health rows and the version that scored each date.
@@ -261,7 +253,7 @@ def monitor_dates(
     result = MonitorResult(health=collected)
     delta_io.replace_where(
         spark.createDataFrame(collected, health.drop("model_version").schema),
-        cfg.table_path(HEALTH_TABLE),
+        cfg.table_path(NIGHTLY_HEALTH),
         f"score_date IN ({_dates_sql(days)})",
         ["score_date"],
     )
@@ -302,10 +294,10 @@ def monitor_dates(
     now = _now()
     for r in rows:
         r.update(run_id=run_id, monitored_at=now)
-    _write(spark, rows, R.MONITORING_SCHEMA, cfg.table_path(MONITORING_TABLE), days)
+    _write(spark, rows, R.MONITORING_SCHEMA, cfg.table_path(MONITORING), days)
     if result.alerts or had_alerts:
         alert_rows = R.alert_rows(result.alerts, cfg.monitoring.cooldown_days, run_id, now)
-        _write(spark, alert_rows, R.ALERTS_SCHEMA, cfg.table_path(ALERTS_TABLE), days)
+        _write(spark, alert_rows, R.ALERTS_SCHEMA, cfg.table_path(MONITORING_ALERTS), days)
 
     for day in days:
         request = R.request_of(day, result.alerts)
@@ -316,10 +308,28 @@ def monitor_dates(
     mode = reports or cfg.monitoring.reports
     report_days = days if mode == "all" else days[-1:] if mode == "last" else []
     if report_days:
-        from models.monitoring.report import write_reports
-
         result.reports = write_reports(spark, cfg, report_days, rows, result)
     return result
+
+
+def write_reports(
+    spark: SparkSession, cfg: Config, days: list[dt.date], rows: list[dict[str, Any]], result: MonitorResult
+) -> dict[dt.date, Path]:
+    """One report per date of ``days``; history from ``gold.monitoring`` (already written)."""
+    lo = min(days) - dt.timedelta(days=cfg.monitoring.report_history_days)
+    history = [
+        r.asDict()
+        for r in delta_io.read_table(spark, cfg.table_path(MONITORING))
+        .where(F.col("monitor_date").between(F.lit(lo), F.lit(max(days))))
+        .where(F.col("role").isin("score", "band", "performance"))
+        .collect()
+    ]
+    out = {}
+    for day in days:
+        window = day - dt.timedelta(days=cfg.monitoring.report_history_days)
+        past = [r for r in history if window <= r["monitor_date"] <= day]
+        out[day] = report.render(day, [r for r in rows if r["monitor_date"] == day], past, result, cfg)
+    return out
 
 
 def monitor(spark: SparkSession, cfg: Config, day: dt.date, run_id: str | None = None) -> MonitorResult:
@@ -327,13 +337,51 @@ def monitor(spark: SparkSession, cfg: Config, day: dt.date, run_id: str | None =
     return monitor_dates(spark, cfg, [day], run_id)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_dates(parser)
+    parser.add_argument("--run-id", dest="run_id", help="pipeline run id recorded with the rows")
+    parser.add_argument(
+        "--report",
+        choices=("all", "last", "none"),
+        help="which dates get an HTML report (default: monitoring.reports)",
+    )
 
-    return cli_main(["monitor", *(argv or [])])
+
+def model_line(d: R.ModelDay) -> str:
+    counts = ", ".join(f"{d.counts[s]} {s}" for s in ("act", "warn", "insufficient") if d.counts.get(s))
+    top = ", ".join(f"{f} {psi:.2f}" for f, psi, status in d.top[:3] if status != "ok") or "none"
+    line = f"{d.day} {d.model:<6} v{d.version}: {d.status.upper()} ({counts or 'all ok'}); drifted: {top}"
+    if d.realised is not None and d.realised.auc is not None:
+        line += f"; realised AUC {d.realised.auc:.3f} on the scores of {d.label_date}"
+    return line
+
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    spark = get_spark(cfg, "telco-risk-monitor")
+    result = monitor_dates(spark, cfg, dates_of(args), args.run_id, args.report)
+    for r in result.health:
+        print(
+            f"{r['score_date']} {r['model']:<6} rows {r['rows']:>8} unscored {r['unscored']:>8}"
+            f" high {r['share_high']:.2%} medium {r['share_medium']:.2%} low {r['share_low']:.2%}"
+        )
+    for model, why in result.skipped.items():
+        print(f"{model}: not monitored ({why})")
+    for d in result.days:
+        print(model_line(d))
+    for a in result.alerts:
+        verdict = "retrain requested" if a.retrain_requested else f"held by the cool-down ({a.suppressed_by})"
+        print(f"ALERT {a.alert_id}: {verdict}; {'; '.join(a.reasons[:3])}")
+    for day, path in sorted(result.requests.items()):
+        print(f"{day}: retrain request {path}")
+    for day, path in sorted(result.reports.items()):
+        print(f"{day}: report {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk monitor")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -8,20 +8,24 @@ holds the gate summary; the command exits 1). Any other error stops it where it 
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
-from expectations.gate import GateResult
-from jobs.features import run as build_features
+from expectations.nightly_gate import GateResult
+from jobs.build_features import run as build_features
 from jobs.ingest import ingest, summary_table
 from jobs.publish import PublishResult, publish
 from jobs.score import ScoreResult, new_run_id, score
 from jobs.validate import validate
+from telco_risk.cli_args import config_of, parse_date, run_step
 from telco_risk.config import Config
+from telco_risk.spark import get_spark, own_driver
 
 log = logging.getLogger("telco_risk.nightly")
 
@@ -68,13 +72,27 @@ def run_nightly(
     return NightlyResult(day, run_id, gate, scored, published)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", type=parse_date, required=True)
+    parser.add_argument("--run-id", help="pipeline run id (default: a new one)")
 
-    return cli_main(["run", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    spark = get_spark(own_driver(cfg), "telco-risk-nightly")
+    result = run_nightly(spark, cfg, args.date, run_id=args.run_id)
+    if result.stopped:
+        print(
+            f"telco-risk run: quality gate failed for {args.date}: not scored, not published", file=sys.stderr
+        )
+        return 1
+    print(f"nightly run {result.run_id} for {args.date}: done")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk run")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -6,8 +6,12 @@ the version and its run (``gate.outcome=manual_promote``) and printed.
 
 from __future__ import annotations
 
-from models.promotion import GateDecision, promote_by_hand
+import argparse
+import sys
+
+from models.promotion_gate import GateDecision, promote_by_hand
 from models.registry import mlflow_client, model_settings
+from telco_risk.cli_args import add_model, config_of, positive_int, run_step
 from telco_risk.config import Config
 
 
@@ -27,13 +31,19 @@ def promote(cfg: Config, model: str, version: str) -> GateDecision:
     return promote_by_hand(client, name, version)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model(parser)
+    parser.add_argument("--version", type=positive_int, required=True)
 
-    return cli_main(["promote", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    promote(config_of(args), args.model, str(args.version))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk promote")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

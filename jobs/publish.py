@@ -4,28 +4,33 @@ Usage: ``telco-risk publish --date D`` (or ``python jobs/publish.py ...``).
 
 Refuses (``PublishError``, one line, nothing written) a date whose latest nightly quality
 gate failed, a date never validated (unless ``scoring.require_gate_run`` is false) and a
-date without scores. Otherwise ``telco_risk.publish.publish_date`` loads a side table and
+date without scores. Otherwise ``telco_risk.bss_publish.publish_date`` loads a side table and
 swaps it in with one transaction at ``bss.url`` / ``bss.table``; credentials come from the
 environment variables named by ``bss.user_env`` / ``bss.password_env``.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
+import sys
 import time
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from expectations.gate import gate_passed
-from expectations.results import GATE_TABLE, NIGHTLY
-from jobs.gold_scores import SCORES_TABLE, read_scores
+from expectations.nightly_gate import gate_passed
+from expectations.quality_results import NIGHTLY
 from telco_risk import delta_io
+from telco_risk.bss_publish import PublishError, dialect_for, publish_date
+from telco_risk.cli_args import config_of, parse_date, run_step
 from telco_risk.config import Config
 from telco_risk.jdbc import connection_properties
-from telco_risk.publish import PublishError, dialect_for, publish_date
+from telco_risk.score_reader import read_scores
+from telco_risk.spark import get_spark, own_driver
+from telco_risk.tables import QUALITY_GATE, RISK_SCORES
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ class PublishResult:
 def failed_gate_detail(spark: SparkSession, cfg: Config, day: dt.date) -> str:
     """``3 failure(s), run quality-...`` of the date's latest nightly gate run."""
     row = (
-        delta_io.read_table(spark, cfg.table_path(GATE_TABLE))
+        delta_io.read_table(spark, cfg.table_path(QUALITY_GATE))
         .where((F.col("date") == F.lit(day)) & (F.col("scope") == NIGHTLY))
         .orderBy(F.col("validated_at").desc())
         .select("failures", "run_id")
@@ -96,7 +101,7 @@ def publish(
     scores = read_scores(spark, cfg, day)
     if scores is None:
         raise PublishError(
-            f"not publishing {day}: {SCORES_TABLE} has no scores for it; run `telco-risk score"
+            f"not publishing {day}: {RISK_SCORES} has no scores for it; run `telco-risk score"
             f" --date {day}` first"
         )
     at = published_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -106,13 +111,25 @@ def publish(
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", type=parse_date, required=True)
+    parser.add_argument(
+        "--run-id",
+        help="pipeline run id, reported (the rows keep the run id of the score run that wrote them)",
+    )
 
-    return cli_main(["publish", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    # The staging swap runs as JDBC statements in the driver JVM: a driver of its own.
+    spark = get_spark(own_driver(cfg), "telco-risk-publish")
+    print(publish(spark, cfg, args.date, run_id=args.run_id).summary())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk publish")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -12,13 +12,15 @@ Usage: ``telco-risk score --date D [--run-id R]`` (or ``python jobs/score.py ...
    the same rows).
 
 ``gold.risk_scores`` (partitioned by score_date; key score_date + subscriber_id):
-``GOLD_SCHEMA`` in jobs/gold_scores.py.
+``RISK_SCORES_SCHEMA`` in jobs/gold_scores.py.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,18 +28,18 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.gold_scores import SCORES_TABLE
+from models.action_lists import likely_fraud_type
 from models.bundle import ScoringBundle
 from models.registry import NoChampionError, load_alias, model_settings
 from models.scoring import MODELS, Bundles, missing_features, score_features
 from telco_risk import delta_io
+from telco_risk.cli_args import config_of, parse_date, run_step
 from telco_risk.config import Config
-from telco_risk.lists import likely_fraud_type
-from telco_risk.spark import is_connect
+from telco_risk.spark import get_spark, is_connect
+from telco_risk.tables import RISK_SCORES, SUBSCRIBER_FEATURES
 
 log = logging.getLogger("telco_risk.score")
 
-FEATURES_TABLE = "silver.subscriber_features"
 # Copied from the feature row for the CRM and revenue-assurance lists.
 CONTEXT_COLUMNS = ("segment", "plan_id", "region", "monthly_revenue")
 
@@ -61,7 +63,7 @@ class ScoreResult:
             for m, v in self.model_versions.items()
         )
         return (
-            f"{self.day}: scored {self.rows} subscribers into {SCORES_TABLE} ({models}; {FEATURES_TABLE}"
+            f"{self.day}: scored {self.rows} subscribers into {RISK_SCORES} ({models}; {SUBSCRIBER_FEATURES}"
             f" version {self.feature_table_version}; run {self.run_id}) in {self.seconds:.1f}s"
         )
 
@@ -95,14 +97,16 @@ def load_champions(cfg: Config) -> dict[str, ScoringBundle | None]:
 
 def read_features(spark: SparkSession, cfg: Config, day: dt.date) -> tuple[DataFrame, int]:
     """The feature rows of snapshot ``day`` and the Delta version they were read at."""
-    path = cfg.table_path(FEATURES_TABLE)
+    path = cfg.table_path(SUBSCRIBER_FEATURES)
     if not delta_io.table_exists(path):
-        raise ScoringError(f"{FEATURES_TABLE} does not exist: run `telco-risk features --date {day}` first")
+        raise ScoringError(
+            f"{SUBSCRIBER_FEATURES} does not exist: run `telco-risk features --date {day}` first"
+        )
     version = delta_io.latest_version(spark, path)
     rows = delta_io.read_table(spark, path, version=version).where(F.col("snapshot_date") == F.lit(day))
     if rows.limit(1).count() == 0:
         raise ScoringError(
-            f"{FEATURES_TABLE} has no snapshot {day}: run `telco-risk features --date {day}` first"
+            f"{SUBSCRIBER_FEATURES} has no snapshot {day}: run `telco-risk features --date {day}` first"
         )
     return rows, version
 
@@ -168,30 +172,38 @@ def score(
     missing = missing_features(features.columns, bundles)
     if missing:
         detail = "; ".join(f"{m}: {', '.join(cols[:5])}" for m, cols in missing.items())
-        raise ScoringError(f"{FEATURES_TABLE} lacks feature column(s) the models need ({detail})")
+        raise ScoringError(f"{SUBSCRIBER_FEATURES} lacks feature column(s) the models need ({detail})")
     exposure = exposure_column(cfg)
     lacking = [c for c in (*CONTEXT_COLUMNS, exposure) if c not in features.columns]
     if lacking:
-        raise ScoringError(f"{FEATURES_TABLE} lacks column(s) {', '.join(lacking)}")
+        raise ScoringError(f"{SUBSCRIBER_FEATURES} lacks column(s) {', '.join(lacking)}")
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(cfg.scoring.arrow_batch_rows))
     inputs = spread(features.withColumn("fraud_exposure", F.col(exposure)), cfg.scoring.min_partitions)
     keep = ["subscriber_id", *CONTEXT_COLUMNS, "fraud_exposure"]
     scored = score_features(inputs, bundles, keep)
     rows = gold_rows(scored, day, bundles, version, run_id)
-    path = cfg.table_path(SCORES_TABLE)
+    path = cfg.table_path(RISK_SCORES)
     delta_io.replace_where(rows, path, f"score_date = DATE'{day.isoformat()}'", ["score_date"])
     written = delta_io.read_table(spark, path).where(F.col("score_date") == F.lit(day)).count()
     versions = {m: (b.version if b is not None else None) for m, b in bundles.items()}
     return ScoreResult(day, written, run_id, version, versions, time.perf_counter() - started)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", type=parse_date, required=True)
+    parser.add_argument("--run-id", help="pipeline run id written on every row (default: a new one)")
 
-    return cli_main(["score", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    spark = get_spark(cfg, "telco-risk-score")
+    print(score(spark, cfg, args.date, run_id=args.run_id).summary())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk score")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -17,7 +17,9 @@ hands over only ids, through the MLflow run):
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import sys
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
@@ -28,10 +30,12 @@ from jobs.train_gate import gate
 from jobs.train_set import build_set
 from jobs.train_validate import validate_set
 from models.errors import TrainingDataError
-from models.promotion import GateDecision
+from models.promotion_gate import GateDecision
 from models.training_data import load_feature_set
 from models.training_set import FeatureSet
+from telco_risk.cli_args import add_as_of, add_model, add_promote, add_trials, config_of, run_step
 from telco_risk.config import Config
+from telco_risk.spark import get_spark, own_driver
 
 __all__ = ["TrainResult", "TrainingSetRejectedError", "load_feature_set", "summary", "train"]
 
@@ -97,13 +101,44 @@ def summary(result: TrainResult) -> str:
     return result.summary
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model(parser)
+    add_as_of(parser)
+    add_trials(parser)
+    add_promote(parser)
+    parser.add_argument(
+        "--validate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the training set's quality gate before fitting (default: yes)",
+    )
 
-    return cli_main(["train", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    # xgboost.spark's barrier stage runs on the SparkContext: a driver of its own.
+    spark = get_spark(own_driver(cfg), f"telco-risk-train-{args.model}")
+    try:
+        result = train(
+            spark,
+            cfg,
+            args.model,
+            args.as_of,
+            snapshots=args.snapshots,
+            trials=args.trials,
+            promote=args.promote,
+            validate=args.validate,
+        )
+    except TrainingSetRejectedError as exc:
+        print(exc)
+        return 1
+    print(result.summary)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk train")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -9,6 +9,8 @@ next version of ``telco_churn`` / ``telco_fraud``. ``train-gate`` decides on tha
 
 from __future__ import annotations
 
+import argparse
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,9 @@ from models.registry import (
 from models.registry import model_settings as settings_of
 from models.split import TEST
 from models.training_run import COMPARED_TAG, NO_CHAMPION, PROBLEM_TAG, load_feature_set, read_context
+from telco_risk.cli_args import add_training_run, config_of, run_step, write_result
 from telco_risk.config import Config
+from telco_risk.spark import get_spark
 
 
 @dataclass(frozen=True)
@@ -133,13 +137,22 @@ def evaluate(spark: SparkSession, cfg: Config, run_id: str) -> EvaluateResult:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_training_run(parser)
 
-    return cli_main(["train-evaluate", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    spark = get_spark(cfg, "telco-risk-train-evaluate")
+    result = evaluate(spark, cfg, args.run_id)
+    print(result.summary())
+    write_result(args.result_file, result.ids())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk train-evaluate")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

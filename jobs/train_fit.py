@@ -9,7 +9,9 @@ run R, not registered yet (``train-evaluate`` does that).
 
 from __future__ import annotations
 
+import argparse
 import logging
+import sys
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -41,7 +43,9 @@ from models.xgb_train import (
     worker_count,
 )
 from telco_risk import delta_io
+from telco_risk.cli_args import add_training_run, add_trials, config_of, run_step, write_result
 from telco_risk.config import Config
+from telco_risk.spark import get_spark, own_driver
 
 log = logging.getLogger("telco_risk.train")
 
@@ -187,13 +191,24 @@ def fit(
     return FitResult(ctx.model, run_id, model_uri, best.best_iteration, best.validation_score)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_training_run(parser)
+    add_trials(parser)
 
-    return cli_main(["train-fit", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    # xgboost.spark's barrier stage runs on the SparkContext: a driver of its own.
+    spark = get_spark(own_driver(cfg), "telco-risk-train-fit")
+    result = fit(spark, cfg, args.run_id, args.trials)
+    print(result.summary())
+    write_result(args.result_file, result.ids())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk train-fit")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -3,18 +3,20 @@
 Usage: ``telco-risk train-gate --model churn|fraud --version N [--promote | --no-promote]``
 (or ``python jobs/train_gate.py ...``). Reads the version's test metrics and the champion's
 metrics on the same split from its MLflow run (``train-evaluate``), decides
-(``models/promotion.py``), moves the aliases, writes the model card and tags the run with
+(``models/promotion_gate.py``), moves the aliases, writes the model card and tags the run with
 a one-line ``summary``. If the champion changed since the evaluation, the comparison is
 stale and the version is kept as challenger (promote it by hand or re-run the training).
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from models.model_card import ModelCard, render
-from models.promotion import GateDecision, apply_decision, decide
+from models.promotion_gate import GateDecision, apply_decision, decide
 from models.registry import BUNDLE_PATH, CHAMPION, alias_version, download_json, mlflow_client
 from models.registry import model_settings as settings_of
 from models.training_run import (
@@ -24,6 +26,15 @@ from models.training_run import (
     RunContext,
     prefixed_metrics,
     read_context,
+)
+from telco_risk.cli_args import (
+    add_model,
+    add_promote,
+    add_result_file,
+    config_of,
+    positive_int,
+    run_step,
+    write_result,
 )
 from telco_risk.config import Config
 
@@ -145,13 +156,23 @@ def gate(cfg: Config, model: str, version: str, promote: bool | None = None) -> 
     return outcome
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model(parser)
+    parser.add_argument("--version", type=positive_int, required=True, help="the registered version")
+    add_promote(parser)
+    add_result_file(parser)
 
-    return cli_main(["train-gate", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    outcome = gate(config_of(args), args.model, str(args.version), args.promote)
+    print(outcome.summary())
+    write_result(args.result_file, outcome.ids())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk train-gate")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -11,8 +11,10 @@ stages need only its run id.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,16 +25,13 @@ from pyspark.sql import SparkSession
 
 from models.registry import ensure_experiment, log_delta_input, mlflow_client
 from models.registry import model_settings as settings_of
-from models.training_data import (
-    FEATURES_TABLE,
-    TrainingSet,
-    build_training_set,
-    load_feature_set,
-    training_table,
-)
+from models.training_data import TrainingSet, build_training_set, load_feature_set, training_table
 from models.training_run import FEATURE_SET_PATH, feature_set_dict
 from models.training_set import FeatureSet
+from telco_risk.cli_args import add_as_of, add_model, add_result_file, config_of, run_step, write_result
 from telco_risk.config import Config
+from telco_risk.spark import get_spark
+from telco_risk.tables import SUBSCRIBER_FEATURES
 
 log = logging.getLogger("telco_risk.train")
 
@@ -101,9 +100,13 @@ def _log_context(cfg: Config, model: str, as_of: dt.date, ts: TrainingSet, featu
     mlflow.log_params(_flatten(cfg.redacted(), "config"))
     mlflow.log_dict(cfg.redacted(), "config/resolved_config.yaml")
     log_delta_input(training_table(model), ts.path, ts.version, ts.set_id, "training")
-    features_version = ts.data_versions[FEATURES_TABLE]
+    features_version = ts.data_versions[SUBSCRIBER_FEATURES]
     log_delta_input(
-        FEATURES_TABLE, cfg.table_path(FEATURES_TABLE), features_version, f"v{features_version}", "features"
+        SUBSCRIBER_FEATURES,
+        cfg.table_path(SUBSCRIBER_FEATURES),
+        features_version,
+        f"v{features_version}",
+        "features",
     )
     mlflow.log_params(
         {
@@ -149,13 +152,28 @@ def build_set(
     return SetResult(model, run.info.run_id, ts)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model(parser)
+    add_as_of(parser)
+    parser.add_argument(
+        "--tag", action="append", default=[], metavar="KEY=VALUE", help="a tag for the MLflow run"
+    )
+    add_result_file(parser)
 
-    return cli_main(["train-set", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    spark = get_spark(cfg, f"telco-risk-train-set-{args.model}")
+    tags = dict(item.partition("=")[::2] for item in args.tag)
+    result = build_set(spark, cfg, args.model, args.as_of, args.snapshots, tags=tags)
+    print(result.summary())
+    write_result(args.result_file, result.ids())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk train-set")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

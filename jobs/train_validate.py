@@ -1,4 +1,4 @@
-"""Training stage 2: the quality gate of a training set (``expectations.training_gate``).
+"""Training stage 2: the quality gate of a training set (``expectations.training_set_gate``).
 
 Usage: ``telco-risk train-validate --run-id R`` (or ``python jobs/train_validate.py ...``),
 R being the MLflow run ``train-set`` opened. Keys, labels, split values, row count and the
@@ -10,15 +10,20 @@ marks the run FAILED; nothing is trained on the set (exit status 1).
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from expectations.results import GateResult
-from expectations.training_gate import validate_training_set
+from expectations.quality_results import GateResult
+from expectations.training_set_gate import validate_training_set
 from models.registry import mlflow_client
 from models.training_run import read_context
 from telco_risk import delta_io
+from telco_risk.cli_args import add_training_run, config_of, run_step, write_result
 from telco_risk.config import Config
+from telco_risk.spark import get_spark
 
 
 def validate_set(spark: SparkSession, cfg: Config, run_id: str) -> GateResult:
@@ -45,13 +50,22 @@ def validate_set(spark: SparkSession, cfg: Config, run_id: str) -> GateResult:
     return gate
 
 
-def main(argv: list[str] | None = None) -> int:
-    from telco_risk.cli import main as cli_main
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_training_run(parser)
 
-    return cli_main(["train-validate", *(argv or [])])
+
+def handle(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
+    spark = get_spark(cfg, "telco-risk-train-validate")
+    gate = validate_set(spark, cfg, args.run_id)
+    print(gate.summary)
+    write_result(args.result_file, {"run_id": args.run_id, "passed": gate.passed, "gate_run_id": gate.run_id})
+    return 0 if gate.passed else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_step(sys.modules[__name__], argv, "telco-risk train-validate")
 
 
 if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

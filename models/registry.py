@@ -17,13 +17,12 @@ import pandas as pd
 
 from models.bundle import ScoringBundle
 from models.calibration import Calibrator
-from telco_risk.config import ChurnModelConfig, Config, FraudModelConfig, MlflowConfig
+from telco_risk.config import MODELS, ChurnModelConfig, Config, FraudModelConfig, MlflowConfig
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
 CHAMPION, CHALLENGER = "champion", "challenger"
-MODELS = ("churn", "fraud")
 BUNDLE_PATH = "scoring/bundle.json"
 CALIBRATOR_PATH = "scoring/calibrator.json"
 MODEL_NAME = "model"

@@ -20,8 +20,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
 from models.bundle import ScoringBundle
+from telco_risk.config import MODELS
 
-MODELS = ("churn", "fraud")
 TOP_REASONS = 3  # the contract's "top 3 reason codes"
 
 Bundles = Mapping[str, ScoringBundle | None]

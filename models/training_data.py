@@ -41,10 +41,10 @@ from models.training_set import (
 )
 from telco_risk import delta_io
 from telco_risk.config import Config, FraudModelConfig
+from telco_risk.tables import SUBSCRIBER_FEATURES
 
 log = logging.getLogger("telco_risk.models.training_data")
 
-FEATURES_TABLE = "silver.subscriber_features"
 LABEL_TABLES = {"churn": "bronze.churn_events", "fraud": "bronze.fraud_cases"}
 
 
@@ -136,7 +136,7 @@ def build_training_set(
     spark: SparkSession, cfg: Config, model: str, as_of: dt.date, snapshots: int, feature_set: FeatureSet
 ) -> TrainingSet:
     """Select snapshots, label, split, check and write the training set (see module doc)."""
-    features, features_version, _ = _pinned(spark, cfg, FEATURES_TABLE, "build the feature table first")
+    features, features_version, _ = _pinned(spark, cfg, SUBSCRIBER_FEATURES, "build the feature table first")
     check_feature_columns(features.columns, feature_set)
     label_table = LABEL_TABLES[model]
     outcomes, outcomes_version, _ = _pinned(
@@ -182,7 +182,7 @@ def build_training_set(
         counts=counts,
         label_definition=definition,
         data_versions={
-            FEATURES_TABLE: str(features_version),
+            SUBSCRIBER_FEATURES: str(features_version),
             label_table: str(outcomes_version),
             training_table(model): str(version),
         },

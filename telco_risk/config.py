@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The models the pipeline trains and scores; each has its section under `models:`.
+MODELS = ("churn", "fraud")
 ENV_VARS = {
     "TELCO_RISK_LANDING": ("paths", "landing"),
     "TELCO_RISK_LAKEHOUSE": ("paths", "lakehouse"),
@@ -48,8 +50,9 @@ class SparkConfig(_Section):
     jars_dir: str
     # Extra JVM flags of the driver (local mode: the driver is the whole application).
     driver_java_options: str
-    # Start drivers from the class-data-sharing archive `make setup` builds, when present.
-    class_data_sharing: bool
+    # A JVM class-data-sharing archive drivers start from when it exists (relative paths:
+    # to the project); `make setup` builds one for the local overlays. Empty: none.
+    class_archive: str = ""
     extra_conf: dict[str, str]
     # A Spark Connect server (sc://host:port) the jobs run on instead of a driver of their
     # own; empty: each job starts its driver. Jobs that need a driver JVM ignore it.
@@ -140,7 +143,7 @@ class RiskBandsConfig(_Section):
 
 
 class PromotionGateConfig(_Section):
-    """Named thresholds of the champion/challenger gate (models/promotion.py)."""
+    """Named thresholds of the champion/challenger gate (models/promotion_gate.py)."""
 
     min_roc_auc: float = Field(ge=0, le=1)
     max_calibration_error: float = Field(gt=0, le=1)
@@ -182,7 +185,7 @@ class ModelsConfig(_Section):
 
 
 class FeaturesConfig(_Section):
-    """CDR daily aggregates and subscriber feature snapshots (features/, jobs/features.py)."""
+    """CDR daily aggregates and subscriber feature snapshots (features/, jobs/build_features.py)."""
 
     # Usage windows in days, ascending; consecutive pairs give the trends (7 vs the 23
     # before, 30 vs the 60 before). A window covers the w days (D - w, D].

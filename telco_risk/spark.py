@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import logging
 import os
 import sys
-import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from telco_risk.config import PROJECT_ROOT, ConfigError, SparkConfig
+from telco_risk.config import PROJECT_ROOT, Config, ConfigError, SparkConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -29,28 +25,21 @@ def jar_paths(spark_cfg: SparkConfig) -> list[str]:
     return jars
 
 
-def class_archive(spark_cfg: SparkConfig) -> Path:
-    """Where ``make setup`` keeps the driver's class-data-sharing archive for these jars.
-
-    A JVM only maps an archive dumped with the same class path, so the name carries a
-    digest of the jars (name, size, time) and of pyspark's version: new jars, new archive.
-    """
-    from importlib.metadata import version
-
-    digest = hashlib.sha256(version("pyspark").encode())
-    for jar in jar_paths(spark_cfg):
-        stat = Path(jar).stat()
-        digest.update(f"{jar}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return PROJECT_ROOT / ".cache" / "jvm" / f"driver-{digest.hexdigest()[:16]}.jsa"
+def class_archive(spark_cfg: SparkConfig) -> Path | None:
+    """The class-data-sharing archive drivers start from (``spark.class_archive``), if built."""
+    if not spark_cfg.class_archive:
+        return None
+    path = Path(spark_cfg.class_archive)
+    path = path if path.is_absolute() else PROJECT_ROOT / path
+    return path if path.is_file() else None
 
 
 def driver_java_options(spark_cfg: SparkConfig) -> str:
     """The driver's JVM flags: UTC, the configured ones, and the class archive if built."""
     flags = ["-Duser.timezone=UTC", *spark_cfg.driver_java_options.split()]
-    if spark_cfg.class_data_sharing:
-        archive = class_archive(spark_cfg)
-        if archive.is_file():
-            flags.append(f"-XX:SharedArchiveFile={archive}")
+    archive = class_archive(spark_cfg)
+    if archive is not None:
+        flags.append(f"-XX:SharedArchiveFile={archive}")
     return " ".join(flags)
 
 
@@ -90,7 +79,7 @@ LAUNCH_SETTINGS = (
 
 
 # Settings a Spark Connect server fixes for all its sessions (they are set when it starts,
-# telco_risk.connect_server); a client sets the rest on its own session.
+# telco_risk.spark_connect_server); a client sets the rest on its own session.
 SERVER_SETTINGS = ("spark.sql.extensions", "spark.sql.catalog.spark_catalog")
 
 
@@ -145,48 +134,26 @@ def submit_command(spark_cfg: SparkConfig, conf: dict[str, str], *tail: str) -> 
     return [*command, *tail]
 
 
-# Every module creating a session imports (measured on Spark 4.2). They are imported before
-# a preload thread starts, so that it and the session never import the same module at once.
-SESSION_IMPORTS = (
-    "numpy",
-    "pandas",
-    "pyarrow",
-    "email.parser",
-    "pyspark.sql.pandas.utils",
-    "pyspark.testing.utils",
-)
+def own_driver(cfg: Config) -> Config:
+    """``cfg`` for a job that needs a driver JVM of its own even beside a Spark Connect server
+    (xgboost.spark's barrier stage runs on the SparkContext; publish runs JDBC in the driver)."""
+    return cfg.model_copy(update={"spark": cfg.spark.model_copy(update={"remote": ""})})
 
 
-def _import_all(names: Sequence[str]) -> None:
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # the job's own import raises it again, where it belongs
-            logging.getLogger("telco_risk.spark").debug("preloading %s failed", name, exc_info=True)
-            return
-
-
-def get_spark(
-    spark_cfg: SparkConfig,
-    app_name: str | None = None,
-    preload: Sequence[str] = (),
-    needs_driver: bool = False,
-) -> SparkSession:
+def get_spark(cfg: Config, app_name: str) -> SparkSession:
     """Create (or return the running) SparkSession for this process.
 
-    With ``spark.remote`` set the session is a Spark Connect client of that server, unless
-    the job ``needs_driver`` (it uses the driver JVM or the SparkContext itself).
-    ``preload``: modules the job imports next (a job module, MLflow, Great Expectations:
-    5-10 s of Python on 2 cores), imported on a thread while the JVM builds the session.
+    With ``spark.remote`` set the session is a Spark Connect client of that server.
     """
     from pyspark.sql import SparkSession
 
-    if spark_cfg.remote and not needs_driver:
+    spark_cfg = cfg.spark
+    if spark_cfg.remote:
         return _connect_session(spark_cfg, app_name)
     # Python workers must run this interpreter, which has the project's packages.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(app_name or spark_cfg.app_name)
+    builder = SparkSession.builder.appName(app_name)
     conf = session_conf(spark_cfg)
     if launched_by_spark_submit():
         # spark-submit (e.g. Airflow's spark_default connection) already chose the master,
@@ -197,19 +164,12 @@ def get_spark(
         builder = builder.master(spark_cfg.master)
     for key, value in conf.items():
         builder = builder.config(key, value)
-    loader = None
-    if preload:
-        _import_all(SESSION_IMPORTS)
-        loader = threading.Thread(target=_import_all, args=(list(preload),), name="preload", daemon=True)
-        loader.start()
     spark = builder.getOrCreate()
-    if loader is not None:
-        loader.join()
     spark.sparkContext.setLogLevel("WARN")
     return spark
 
 
-def _connect_session(spark_cfg: SparkConfig, app_name: str | None) -> SparkSession:
+def _connect_session(spark_cfg: SparkConfig, app_name: str) -> SparkSession:
     """A session of the Spark Connect server ``spark.remote``, with this job's SQL settings."""
     from pyspark.sql import SparkSession
 
@@ -222,6 +182,6 @@ def _connect_session(spark_cfg: SparkConfig, app_name: str | None) -> SparkSessi
     for key, value in client_conf(session_conf(spark_cfg)).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.addTag(app_name or spark_cfg.app_name)
+    spark.addTag(app_name)
     logging.getLogger("telco_risk.spark").info("Spark Connect session on %s", spark_cfg.remote)
     return spark

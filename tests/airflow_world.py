@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from telco_risk.local_airflow import airflow_command, airflow_env
+from devtools.local_airflow import airflow_command, airflow_env
 
 DAG_TIMEOUT_S = 900
 
@@ -48,7 +48,7 @@ class World:
 def make_world(root: Path, overrides: list[str], subscribers: int, start: dt.date, days: int) -> World:
     """A generated landing zone under ``root`` and a migrated Airflow home whose jobs use
     ``root``'s lakehouse, BSS database and MLflow store (test config, ``overrides``)."""
-    from telco_risk.synth import generate
+    from devtools.synth import generate
 
     generate(landing=root / "landing", subscribers=subscribers, start=start, days=days, seed=11)
     base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}

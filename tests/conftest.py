@@ -22,7 +22,7 @@ def spark():
     from telco_risk.config import load_config
     from telco_risk.spark import get_spark
 
-    session = get_spark(load_config("test").spark, "telco-risk-tests")
+    session = get_spark(load_config("test"), "telco-risk-tests")
     yield session
     session.stop()
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from ingestion.feed_contract import FEEDS
 from telco_risk import delta_io
 from telco_risk.config import Config
-from telco_risk.contract import FEEDS
 
 SQL_TYPES = {
     "string": "string",

@@ -8,7 +8,7 @@ import gzip
 import io
 from pathlib import Path
 
-from telco_risk.contract import FEEDS
+from ingestion.feed_contract import FEEDS
 
 
 def write_drop(

@@ -10,12 +10,12 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.gold_scores import GOLD_SCHEMA, SCORES_TABLE
 from models.bundle import ScoringBundle
 from models.scoring import score_features
 from models.training_set import FeatureSet
 from telco_risk import delta_io
 from telco_risk.config import Config, load_config
+from telco_risk.tables import RISK_SCORES, RISK_SCORES_SCHEMA
 from tests.monitor_world import CATEGORICAL, World, feature_columns, feature_schema
 
 FEATURE_SET = FeatureSet(
@@ -104,12 +104,12 @@ def score_range(
             (columns[name] if name in columns else F.col(name) if name in scored.columns else F.lit(None))
             .cast(t)
             .alias(name)
-            for name, t in (part.strip().split(" ") for part in GOLD_SCHEMA.split(","))
+            for name, t in (part.strip().split(" ") for part in RISK_SCORES_SCHEMA.split(","))
         ]
     )
     delta_io.replace_where(
         gold,
-        cfg.table_path(SCORES_TABLE),
+        cfg.table_path(RISK_SCORES),
         f"score_date BETWEEN DATE'{first}' AND DATE'{last}'",
         ["score_date"],
     )

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from telco_risk import connect_server
+from telco_risk import spark_connect_server as connect_server
 from telco_risk.config import load_config
 from tests.airflow_world import (
     World,
@@ -99,7 +99,7 @@ def connect_sessions(world: World, done: subprocess.CompletedProcess) -> int:
 def test_retrain_then_nightly_publish_the_champions_scores(world):
     from mlflow import MlflowClient
 
-    from telco_risk.retrain_request import read_request
+    from models.monitoring.retrain_request import read_request
 
     conf = {"model": "churn", "as_of": str(HISTORY_END), "snapshots": 3, "conf_overrides": world.overrides}
     retrain = dags_test(world, "telco_risk_retrain", conf)

@@ -28,7 +28,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 def test_a_monitor_request_triggers_the_retrain_dag_with_its_params(world):
     """The nightly's last two tasks on a request file written here."""
-    from telco_risk.retrain_request import RetrainRequest, write_request
+    from models.monitoring.retrain_request import RetrainRequest, write_request
 
     day = dt.date(2026, 1, 20)
     request = RetrainRequest(

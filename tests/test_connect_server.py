@@ -1,4 +1,4 @@
-"""The Spark Connect server the jobs can share (telco_risk.connect_server) and the client
+"""The Spark Connect server the jobs can share (telco_risk.spark_connect_server) and the client
 side of the session factory. The server itself runs in tests/test_airflow_end_to_end.py,
 where every DAG task but fit and publish is its client."""
 
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from telco_risk import connect_server
+from telco_risk import spark_connect_server as connect_server
 from telco_risk.config import ConfigError, load_config
 from telco_risk.spark import client_conf
 

@@ -154,7 +154,7 @@ def test_backfill_checks_drops_then_ingests_and_builds_features_as_ranges(dagbag
 def rendered_args(dag, task_id: str, params: dict, **context) -> list[str]:
     """What the job of ``task_id`` gets: its arguments rendered with ``params`` (over the
     DAG's defaults), empty ones dropped, the run's overrides appended (SparkJob.execute)."""
-    from telco_risk.orchestration import job_args
+    from orchestration.airflow_tasks import job_args
 
     merged = {k: v.value if hasattr(v, "value") else v for k, v in dag.params.items()} | params
     env = dag.get_template_env()
@@ -200,8 +200,8 @@ class FakeTi:
 def test_the_monitors_request_is_valid_retrain_conf(dagbag, tmp_path):
     from airflow.sdk.exceptions import ParamValidationError
 
-    from telco_risk.orchestration import retrain_conf
-    from telco_risk.retrain_request import RetrainRequest, write_request
+    from models.monitoring.retrain_request import RetrainRequest, write_request
+    from orchestration.airflow_tasks import retrain_conf
 
     day = dt.date(2026, 2, 14)
     assert retrain_conf(str(tmp_path), day) is None
@@ -243,7 +243,7 @@ def run_params(dag, conf: dict) -> dict:
 
 
 def test_job_args_drop_empty_arguments_and_append_overrides():
-    from telco_risk.orchestration import job_args
+    from orchestration.airflow_tasks import job_args
 
     assert job_args(["--date", "2026-01-05", "", "--run-id", "r"], ["a.b=1", "c=x y"]) == [
         "--date",
@@ -259,7 +259,7 @@ def test_job_args_drop_empty_arguments_and_append_overrides():
 
 
 def test_missing_drops_names_each_incomplete_date(tmp_path):
-    from telco_risk.orchestration import missing_drops
+    from orchestration.airflow_tasks import missing_drops
     from tests.landing_builder import write_drop
 
     days = [dt.date(2026, 1, 5), dt.date(2026, 1, 6), dt.date(2026, 1, 7)]
@@ -275,7 +275,7 @@ def test_missing_drops_names_each_incomplete_date(tmp_path):
 def test_sensor_times_out_naming_the_missing_feeds(tmp_path):
     from airflow.sdk.exceptions import AirflowSensorTimeout
 
-    from telco_risk.orchestration import DropSensor
+    from orchestration.airflow_tasks import DropSensor
     from tests.landing_builder import write_drop
 
     day = dt.date(2026, 1, 5)

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from jobs.features import CDR_DAILY_TABLE, FEATURES_TABLE, SEEN_TABLE, blocks, run, snapshot_days
+from jobs.build_features import blocks, run, snapshot_days
 from telco_risk.config import load_config
+from telco_risk.tables import CDR_DAILY, CDR_SEEN_DAILY, SUBSCRIBER_FEATURES
 from tests.test_features_job import D1, D2, D3, drop_d3, drops_d1_d2, table_rows
 
 
@@ -29,7 +30,7 @@ def _lakehouse(spark, root, name: str, overrides: tuple[str, ...] = ()):
 
 
 def _tables(spark, cfg) -> dict[str, list[dict[str, Any]]]:
-    return {t: table_rows(spark, cfg, t) for t in (CDR_DAILY_TABLE, SEEN_TABLE, FEATURES_TABLE)}
+    return {t: table_rows(spark, cfg, t) for t in (CDR_DAILY, CDR_SEEN_DAILY, SUBSCRIBER_FEATURES)}
 
 
 @pytest.fixture(scope="module")
@@ -63,23 +64,27 @@ def test_backfill_equals_nightly_runs(built):
     # the state at D1 settles nothing yet (no usage before D1): D2 starts from scratch too
     assert [r.window_mode for r in built["whole_results"]] == ["from_scratch", "from_scratch", "rolled"]
     # the late CDR a5 (D2, delivered in drop D3) is in D2's day and so in the D2 snapshot
-    s1_d2 = next(r for r in built["backfill"][CDR_DAILY_TABLE] if r["event_date"] == D2)
+    s1_d2 = next(r for r in built["backfill"][CDR_DAILY] if r["event_date"] == D2)
     assert s1_d2["events"] == 3
 
 
 def test_snapshot_every_keeps_the_last_date_and_thins_the_rest(built):
     sparse, nightly = built["sparse"], built["nightly"]
-    assert sparse[CDR_DAILY_TABLE] == nightly[CDR_DAILY_TABLE]
-    assert sorted({r["snapshot_date"] for r in sparse[FEATURES_TABLE]}) == [D1, D3]
-    assert sparse[FEATURES_TABLE] == [r for r in nightly[FEATURES_TABLE] if r["snapshot_date"] != D2]
+    assert sparse[CDR_DAILY] == nightly[CDR_DAILY]
+    assert sorted({r["snapshot_date"] for r in sparse[SUBSCRIBER_FEATURES]}) == [D1, D3]
+    assert sparse[SUBSCRIBER_FEATURES] == [
+        r for r in nightly[SUBSCRIBER_FEATURES] if r["snapshot_date"] != D2
+    ]
     assert [r.window_mode for r in built["sparse_results"]] == ["from_scratch", "from_scratch"]
 
 
 def test_blocks_of_days_and_snapshot_dates_give_the_nightly_tables(built):
     blocked, nightly = built["blocked"], built["nightly"]
-    assert blocked[CDR_DAILY_TABLE] == nightly[CDR_DAILY_TABLE]
-    assert blocked[SEEN_TABLE] == nightly[SEEN_TABLE]
-    assert blocked[FEATURES_TABLE] == [r for r in nightly[FEATURES_TABLE] if r["snapshot_date"] != D1]
+    assert blocked[CDR_DAILY] == nightly[CDR_DAILY]
+    assert blocked[CDR_SEEN_DAILY] == nightly[CDR_SEEN_DAILY]
+    assert blocked[SUBSCRIBER_FEATURES] == [
+        r for r in nightly[SUBSCRIBER_FEATURES] if r["snapshot_date"] != D1
+    ]
     assert [r.as_of for r in built["blocked_results"]] == [D2, D3]
 
 

@@ -12,7 +12,7 @@ from features.catalog import (
     categorical_columns,
     feature_columns,
 )
-from telco_risk.cli import main
+from jobs.cli import main
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "feature_catalog.md"
 

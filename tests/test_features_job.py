@@ -17,17 +17,11 @@ from pyspark.sql import functions as F
 
 from features.catalog import build_catalog
 from features.window_state import reread_totals, window_totals
-from jobs.features import (
-    CDR_DAILY_TABLE,
-    FEATURES_TABLE,
-    SEEN_TABLE,
-    STATE_TABLE,
-    expected_feature_columns,
-    run,
-)
+from jobs.build_features import expected_feature_columns, run
+from jobs.cli import main
 from telco_risk import delta_io
-from telco_risk.cli import main
 from telco_risk.config import load_config
+from telco_risk.tables import CDR_DAILY, CDR_SEEN_DAILY, CDR_WINDOW_STATE, SUBSCRIBER_FEATURES
 from tests.features_bronze import bronze_df, mark_ingested, write_bronze
 
 D1, D2, D3, D4 = (dt.date(2026, 3, d) for d in (9, 10, 11, 12))
@@ -164,16 +158,19 @@ def table_rows(spark, cfg, table: str, where: str = "true") -> list[dict[str, An
 
 
 def snapshot(spark, cfg) -> dict[str, list[dict[str, Any]]]:
-    return {t: table_rows(spark, cfg, t) for t in (CDR_DAILY_TABLE, SEEN_TABLE, STATE_TABLE, FEATURES_TABLE)}
+    return {
+        t: table_rows(spark, cfg, t)
+        for t in (CDR_DAILY, CDR_SEEN_DAILY, CDR_WINDOW_STATE, SUBSCRIBER_FEATURES)
+    }
 
 
 def up_to(tables: dict[str, list[dict[str, Any]]], day: dt.date) -> dict[str, list[dict[str, Any]]]:
     """Rows of each table dated on or before ``day`` (by its partition column)."""
     keys = {
-        CDR_DAILY_TABLE: "event_date",
-        SEEN_TABLE: "event_date",
-        STATE_TABLE: "as_of_date",
-        FEATURES_TABLE: "snapshot_date",
+        CDR_DAILY: "event_date",
+        CDR_SEEN_DAILY: "event_date",
+        CDR_WINDOW_STATE: "as_of_date",
+        SUBSCRIBER_FEATURES: "snapshot_date",
     }
     return {t: [r for r in rows if r[keys[t]] <= day] for t, rows in tables.items()}
 
@@ -181,8 +178,10 @@ def up_to(tables: dict[str, list[dict[str, Any]]], day: dt.date) -> dict[str, li
 def totals_both_ways(spark, cfg, day: dt.date) -> tuple[list[tuple], list[tuple]]:
     """Window sums at ``day`` from the job's rolling state and from re-reading cdr_daily."""
     windows, lag = tuple(cfg.features.windows), cfg.ingest.max_late_days
-    cdr_daily = delta_io.read_table(spark, cfg.table_path(CDR_DAILY_TABLE))
-    state = delta_io.read_table(spark, cfg.table_path(STATE_TABLE)).where(F.col("as_of_date") == F.lit(day))
+    cdr_daily = delta_io.read_table(spark, cfg.table_path(CDR_DAILY))
+    state = delta_io.read_table(spark, cfg.table_path(CDR_WINDOW_STATE)).where(
+        F.col("as_of_date") == F.lit(day)
+    )
     rolled = window_totals(state, cdr_daily, day, windows, lag)
     reread = reread_totals(cdr_daily, day, windows)
     return sorted(tuple(r) for r in rolled.collect()), sorted(
@@ -209,11 +208,11 @@ def world(spark, tmp_path_factory):
     out: dict[str, Any] = {"cfg": cfg}
     out["night2"] = run(spark, cfg, [D2])[0]
     out["after2"] = snapshot(spark, cfg)
-    out["d1_files"] = partition_files(spark, cfg, CDR_DAILY_TABLE, D1)
+    out["d1_files"] = partition_files(spark, cfg, CDR_DAILY, D1)
     drop_d3(spark, cfg)
     out["night3"] = run(spark, cfg, [D3])[0]
     out["after3"] = snapshot(spark, cfg)
-    out["d1_files_after3"] = partition_files(spark, cfg, CDR_DAILY_TABLE, D1)
+    out["d1_files_after3"] = partition_files(spark, cfg, CDR_DAILY, D1)
     out["night3_again"] = run(spark, cfg, [D3])[0]
     out["after3_again"] = snapshot(spark, cfg)
     out["totals_rolled"], out["totals_reread"] = totals_both_ways(spark, cfg, D3)
@@ -221,12 +220,12 @@ def world(spark, tmp_path_factory):
     out["night4"] = run(spark, cfg, [D4])[0]
     run(spark, cfg, [D3])
     out["after3_future"] = snapshot(spark, cfg)
-    out["features"] = delta_io.read_table(spark, cfg.table_path(FEATURES_TABLE))
+    out["features"] = delta_io.read_table(spark, cfg.table_path(SUBSCRIBER_FEATURES))
     return out
 
 
 def daily(world, key: str, day: dt.date) -> dict[str, dict[str, Any]]:
-    return {r["subscriber_id"]: r for r in world[key][CDR_DAILY_TABLE] if r["event_date"] == day}
+    return {r["subscriber_id"]: r for r in world[key][CDR_DAILY] if r["event_date"] == day}
 
 
 def test_late_cdr_recomputes_its_day_only(world):
@@ -251,7 +250,7 @@ def test_data_dated_after_d_does_not_move_features_at_d(world):
     """Night D4 brought CDRs, tickets (one changed), invoices, payments, top-ups and
     snapshots dated after D3; rebuilding D3 then gives the same tables up to D3."""
     assert world["night4"].window_mode == "rolled"
-    assert len(world["after3_future"][FEATURES_TABLE]) == 3 * 3  # D2, D3 and D4
+    assert len(world["after3_future"][SUBSCRIBER_FEATURES]) == 3 * 3  # D2, D3 and D4
     assert up_to(world["after3_future"], D3) == up_to(world["after3"], D3)
 
 

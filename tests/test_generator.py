@@ -20,8 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
-
-from telco_risk.synth import GenerationSummary, generate
+from devtools.synth import GenerationSummary, generate
 
 START = dt.date(2026, 1, 1)
 

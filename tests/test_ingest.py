@@ -13,9 +13,9 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from ingestion.landing_zone import IncompleteDropError
 from jobs.ingest import IngestError, ingest
 from telco_risk import delta_io
-from telco_risk.landing import IncompleteDropError
 from tests.landing_builder import cdr, write_drop
 
 D1 = dt.date(2026, 1, 1)

@@ -8,17 +8,17 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from jobs.gold_scores import GOLD_COLUMNS, GOLD_SCHEMA, SCORES_TABLE
-from telco_risk.cli import main as cli_main
-from telco_risk.lists import churn_list, format_table, fraud_review, likely_fraud_type
+from jobs.cli import main as cli_main
+from models.action_lists import churn_list, format_table, fraud_review, likely_fraud_type
+from telco_risk.tables import RISK_SCORES, RISK_SCORES_COLUMNS, RISK_SCORES_SCHEMA
 
 D0, D = dt.date(2026, 2, 26), dt.date(2026, 3, 1)  # D0: the previous score date (a gap of two days)
 
 
 def gold(spark, day: dt.date, rows: list[dict]):
     """Gold rows of ``day``: the given columns, the others null."""
-    full = [tuple([day if c == "score_date" else r.get(c) for c in GOLD_COLUMNS]) for r in rows]
-    return spark.createDataFrame(full, GOLD_SCHEMA)
+    full = [tuple([day if c == "score_date" else r.get(c) for c in RISK_SCORES_COLUMNS]) for r in rows]
+    return spark.createDataFrame(full, RISK_SCORES_SCHEMA)
 
 
 def churn(sid, segment, score, band, revenue):
@@ -167,7 +167,7 @@ def test_format_table_aligns_text_left_and_numbers_right():
 
 
 def test_cli_churn_list_to_csv_and_fraud_review_table(spark, cfg, workdir, monkeypatch, capsys):
-    path = cfg.table_path(SCORES_TABLE)
+    path = cfg.table_path(RISK_SCORES)
     gold(spark, D0, PREVIOUS).write.format("delta").partitionBy("score_date").save(path)
     churn_of = {"X": (0.5, 10.0), "Y": (0.25, 100.0), "Z": (0.75, 40.0), "W": (0.125, 8.0), "U": (0.5, 1.0)}
     today = gold(

@@ -13,7 +13,7 @@ import xgboost as xgb
 
 from models.bundle import ScoringBundle
 from models.calibration import Calibrator
-from models.promotion import apply_decision, decide, promote_by_hand
+from models.promotion_gate import apply_decision, decide, promote_by_hand
 from models.registry import ensure_experiment, load_champion, load_version, log_bundle, mlflow_client
 from telco_risk.config import PromotionGateConfig
 
@@ -150,7 +150,7 @@ def test_gate_moves_aliases_tags_every_decision_and_manual_promote_rolls_back(ml
 
 
 def test_promote_command_sets_the_champion_and_refuses_unknown_versions(ml_cfg, capsys):
-    from telco_risk.cli import main
+    from jobs.cli import main
 
     bundle, pdf = small_bundle(2)
     register(ml_cfg, bundle, pdf)

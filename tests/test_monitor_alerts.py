@@ -8,8 +8,8 @@ import pytest
 
 from models.monitoring import alerts as A
 from models.monitoring.drift import ColumnDrift
+from models.monitoring.monitor_results import request_of
 from models.monitoring.performance import Realised
-from models.monitoring.results import request_of
 from telco_risk.config import ConfigError, load_config
 
 D = dt.date(2026, 3, 10)

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from jobs.monitor import ALERTS_TABLE, MONITORING_TABLE, monitor, monitor_dates
-from models.monitoring.reference import REFERENCE_TABLE
+from jobs.monitor import monitor, monitor_dates
+from models.monitoring.retrain_request import read_request, request_path
 from telco_risk import delta_io
-from telco_risk.retrain_request import read_request, request_path
+from telco_risk.tables import MONITORING, MONITORING_ALERTS, MONITORING_REFERENCE
 from tests.monitor_pipeline import (
     score_range,
     train_champion,
@@ -53,7 +53,7 @@ OUTAGE_FEATURES = {
     "churn_score",
 }
 STEADY_FEATURES = {"tenure_days", "days_to_contract_end", "plan_monthly_fee", "segment", "plan_id", "region"}
-MONITORING = [
+MONITORING_SETTINGS = [
     "monitoring.important_top_k=8",
     # the champion's out-of-sample AUC here is about 0.65-0.75 (54 training positives)
     "monitoring.realised.auc_floor.churn.warn=0.6",
@@ -64,7 +64,7 @@ MONITORING = [
 @pytest.fixture(scope="module")
 def world(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("monitor-world")
-    cfg = world_config(root, MONITORING)
+    cfg = world_config(root, MONITORING_SETTINGS)
     generated = generate_world(
         START, DAYS, 1200, seed=7, outage=Outage(("London", "South East"), day(OUTAGE))
     )
@@ -88,7 +88,7 @@ def test_no_alert_over_30_undrifted_days(spark, world):
     assert result.alerts == [] and result.requests == {}
     assert not any(request_path(world.paths.lakehouse, d).exists() for d in days)
     assert result.skipped == {"fraud": "no version under alias 'champion' and no scores"}
-    rows = rows_of(spark, world, MONITORING_TABLE, days[0], days[-1])
+    rows = rows_of(spark, world, MONITORING, days[0], days[-1])
     per_day = len(feature_columns()) + 2  # features, score, band
     # a realised-performance row once the 14-day labels of a score date are in (day 14 on)
     assert len(rows) == 30 * per_day + 23
@@ -99,7 +99,7 @@ def test_no_alert_over_30_undrifted_days(spark, world):
     assert min(r["realised_auc"] for r in realised) > 0.55
     assert all(r["positives"] >= 20 for r in realised)
     # the reference was computed once and cached for the champion's version
-    reference = delta_io.read_table(spark, world.table_path(REFERENCE_TABLE)).collect()
+    reference = delta_io.read_table(spark, world.table_path(MONITORING_REFERENCE)).collect()
     assert {(r.model, r.model_version) for r in reference} == {("churn", "1")}
     assert len(reference) == per_day
     assert set(result.reports) == {days[-1]}
@@ -135,28 +135,28 @@ def test_outage_alerts_on_the_right_features_within_two_days_and_requests_one_re
     assert request is not None
     assert (request.models, request.as_of, request.alert_id) == (("churn",), first, alert.alert_id)
     assert any("dropped_call_rate" in r for r in request.reasons)
-    table = rows_of(spark, world, ALERTS_TABLE, day(OUTAGE - 1), day(OUTAGE + 2))
+    table = rows_of(spark, world, MONITORING_ALERTS, day(OUTAGE - 1), day(OUTAGE + 2))
     assert sorted((r["monitor_date"], r["retrain_requested"]) for r in table) == sorted(
         (a.monitor_date, a.retrain_requested) for a in alerts.values()
     )
 
 
 def test_monitoring_a_date_again_changes_nothing(spark, world, outage_run, capsys, monkeypatch):
-    from telco_risk.cli import main
+    from jobs.cli import main
 
     first = min(a.monitor_date for a in outage_run.alerts)
-    before = rows_of(spark, world, MONITORING_TABLE, first, first)
+    before = rows_of(spark, world, MONITORING, first, first)
     request = read_request(world.paths.lakehouse, first)
     # the nightly step of the request date again, through the command line
     root = Path(world.paths.lakehouse).parent
     for name, value in world_environ(root).items():
         monkeypatch.setenv(name, value)
-    overrides = [f"--conf={o}" for o in world_overrides(root, MONITORING)]
+    overrides = [f"--conf={o}" for o in world_overrides(root, MONITORING_SETTINGS)]
     assert main(["monitor", "--env", "test", "--date", str(first), "--run-id", "again", *overrides]) == 0
     printed = capsys.readouterr().out
     assert f"{first}: report {outage_run.reports[first]}" in printed
     assert f"ALERT monitor-churn-{first:%Y%m%d}: retrain requested" in printed
-    after = rows_of(spark, world, MONITORING_TABLE, first, first)
+    after = rows_of(spark, world, MONITORING, first, first)
     assert len(after) == len(before)
     key = lambda r: (r["feature"], r["status"], round(r["psi"] or 0.0, 9), r["run_id"])  # noqa: E731
     assert sorted(map(key, after)) == sorted(key(r | {"run_id": "again"}) for r in before)
@@ -166,7 +166,7 @@ def test_monitoring_a_date_again_changes_nothing(spark, world, outage_run, capsy
     alone = monitor(spark, world, nxt, run_id="nightly")
     assert [a.retrain_requested for a in alone.alerts] == [False]
     assert read_request(world.paths.lakehouse, nxt) is None
-    assert len(rows_of(spark, world, ALERTS_TABLE, day(OUTAGE - 1), day(OUTAGE + 2))) == len(
+    assert len(rows_of(spark, world, MONITORING_ALERTS, day(OUTAGE - 1), day(OUTAGE + 2))) == len(
         outage_run.alerts
     )
 

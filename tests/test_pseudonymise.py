@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
+from ingestion.pseudonymise import DEVELOPMENT_KEY, PrivacyError, hmac_token, normalise_number, resolve_key
 from telco_risk.config import load_config
-from telco_risk.pseudonymise import DEVELOPMENT_KEY, PrivacyError, hmac_token, normalise_number, resolve_key
 
 
 def test_spark_hmac_matches_known_vectors(spark):

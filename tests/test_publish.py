@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from telco_risk import publish
+from telco_risk import bss_publish as publish
+from telco_risk.bss_publish import PublishError, publish_date
 from telco_risk.jdbc import connection_properties, execute_transaction, query
-from telco_risk.publish import PublishError, publish_date
 from tests.bss_contract import CONTRACT_COLUMNS
 
 D1 = dt.date(2026, 2, 14)

@@ -7,13 +7,13 @@ import uuid
 
 import pytest
 
-from expectations.results import GateResult, record
-from jobs.gold_scores import GOLD_SCHEMA, SCORES_TABLE
+from expectations.quality_results import GateResult, record
+from jobs.cli import main as cli_main
 from jobs.publish import bss_properties, publish
 from telco_risk import delta_io
-from telco_risk.cli import main as cli_main
+from telco_risk.bss_publish import PublishError
 from telco_risk.jdbc import connection_properties, query
-from telco_risk.publish import PublishError
+from telco_risk.tables import RISK_SCORES, RISK_SCORES_SCHEMA
 from tests.bss_contract import CONTRACT_COLUMNS
 
 D = dt.date(2026, 3, 1)
@@ -56,13 +56,13 @@ def scored(spark, cfg):
         gold_row(D, "S1", 0.75, 0.02),
         gold_row(D, "S2", None, 0.3),
     ]
-    df = spark.createDataFrame(rows, GOLD_SCHEMA)
-    df.write.format("delta").partitionBy("score_date").save(cfg.table_path(SCORES_TABLE))
+    df = spark.createDataFrame(rows, RISK_SCORES_SCHEMA)
+    df.write.format("delta").partitionBy("score_date").save(cfg.table_path(RISK_SCORES))
 
 
 def gate(spark, cfg, day: dt.date, passed: bool, when: dt.datetime = AT) -> None:
     """One nightly gate verdict in ops.quality_gate (a failed one carries one failed check)."""
-    from expectations.results import CheckResult
+    from expectations.quality_results import CheckResult
 
     failed = CheckResult(
         table="bronze.cdr",
@@ -196,4 +196,4 @@ def test_cli_refusal_is_one_line_and_non_zero(spark, cfg, workdir, scored, monke
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("telco-risk publish: error: not publishing 2026-03-01: its quality gate failed")
-    assert delta_io.table_exists(cfg.table_path(SCORES_TABLE))
+    assert delta_io.table_exists(cfg.table_path(RISK_SCORES))

@@ -18,13 +18,14 @@ import pytest
 from pyspark.sql import functions as F
 
 from expectations.checks import ColumnSpec
-from expectations.gate import gate_passed, run_gate
-from expectations.results import GATE_TABLE, RESULTS_TABLE, CheckResult, GateResult, record
+from expectations.nightly_gate import gate_passed, run_gate
+from expectations.quality_results import CheckResult, GateResult, record
 from expectations.silver_suites import catalogue_features, feature_specs
+from jobs.cli import main as cli_main
 from jobs.ingest import ingest
 from telco_risk import delta_io
-from telco_risk.cli import main as cli_main
 from telco_risk.config import load_config
+from telco_risk.tables import QUALITY_GATE, QUALITY_RESULTS
 from tests.landing_builder import cdr, write_drop
 
 D = dt.date(2026, 3, 15)
@@ -237,12 +238,14 @@ def test_clean_day_passes_and_keeps_results(spark, cfg, world):
     volume = next(r for r in gate.results if (r.table, r.check) == ("bronze.cdr", "volume"))
     assert (volume.success, volume.observed_value, volume.severity) == (True, N_CDR, "fail")
 
-    results = delta_io.read_table(spark, cfg.table_path(RESULTS_TABLE)).where(F.col("run_id") == "clean-run")
+    results = delta_io.read_table(spark, cfg.table_path(QUALITY_RESULTS)).where(
+        F.col("run_id") == "clean-run"
+    )
     assert results.count() == len(gate.results)
     assert {r.table for r in results.select("table").distinct().collect()} == set(gate.tables)
     row = results.where((F.col("table") == "bronze.cdr") & (F.col("check") == "volume")).first()
     assert (row.date, row.success, row.observed_value, row.scope) == (D, True, "120", "nightly")
-    verdict = delta_io.read_table(spark, cfg.table_path(GATE_TABLE)).collect()
+    verdict = delta_io.read_table(spark, cfg.table_path(QUALITY_GATE)).collect()
     assert [(v.date, v.passed, v.run_id) for v in verdict] == [(D, True, "clean-run")]
     assert gate_passed(spark, cfg, D) is True
     assert gate_passed(spark, cfg, D + dt.timedelta(days=1)) is None

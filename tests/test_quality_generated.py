@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from expectations.gate import run_gate
-from jobs.features import run as build_features
+from devtools.synth import generate
+
+from expectations.nightly_gate import run_gate
+from jobs.build_features import run as build_features
 from jobs.ingest import ingest
-from telco_risk.synth import generate
 
 START = dt.date(2026, 1, 1)
 DAYS = 6

@@ -10,9 +10,9 @@ import pytest
 
 from expectations.bronze_suites import BronzeRules, bronze_columns, bronze_suite
 from expectations.checks import Check, ColumnSpec, Suite
-from expectations.gate import severity_of
+from expectations.history_reference import ColumnProfile, DayProfile, pool_reference
 from expectations.ingest_suites import ingest_suite
-from expectations.reference import ColumnProfile, DayProfile, pool_reference
+from expectations.nightly_gate import severity_of
 from expectations.silver_suites import (
     NOT_ALL_NULL,
     DerivedRules,
@@ -24,8 +24,8 @@ from expectations.silver_suites import (
 )
 from expectations.training_suites import TrainingRules, training_suite
 from expectations.volume import volume_bounds
+from ingestion.feed_contract import FEEDS
 from telco_risk.config import load_config
-from telco_risk.contract import FEEDS
 
 D = dt.date(2026, 3, 15)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from pyspark.sql import functions as F
 
 from expectations.checks import ColumnSpec
-from expectations.gate import validate_training_set
-from expectations.results import RESULTS_TABLE
+from expectations.nightly_gate import validate_training_set
 from telco_risk import delta_io
+from telco_risk.tables import QUALITY_RESULTS
 
 S1, S2 = dt.date(2026, 1, 4), dt.date(2026, 1, 11)
 SCHEMA = (
@@ -42,7 +42,9 @@ def test_clean_training_set_passes_and_is_recorded(spark, cfg):
     assert gate.scope == "training:churn" and gate.tables == ["training.churn"]
     rate = next(r for r in gate.results if r.check == "label_rate:label")
     assert rate.observed_value == 0.1
-    recorded = delta_io.read_table(spark, cfg.table_path(RESULTS_TABLE)).where(F.col("run_id") == gate.run_id)
+    recorded = delta_io.read_table(spark, cfg.table_path(QUALITY_RESULTS)).where(
+        F.col("run_id") == gate.run_id
+    )
     assert recorded.count() == len(gate.results)
     index = Path(cfg.paths.lakehouse) / "reports" / "data_docs" / "training" / "churn" / "index.html"
     assert gate.data_docs == str(index) and "training.churn.profile" in index.read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from telco_risk.retrain_request import (
+from models.monitoring.retrain_request import (
     RetrainRequest,
     clear_request,
     read_request,

@@ -23,11 +23,11 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 
-from jobs.gold_scores import SCORES_TABLE
 from jobs.score import ScoringError, score
 from models.bundle import ScoringBundle
 from models.calibration import IDENTITY, Calibrator
 from telco_risk import delta_io
+from telco_risk.tables import RISK_SCORES
 
 D = dt.date(2026, 3, 1)
 FEATURES = (
@@ -193,7 +193,7 @@ def features(spark, cfg) -> int:
 
 
 def gold(spark, cfg) -> dict[str, dict]:
-    rows = delta_io.read_table(spark, cfg.table_path(SCORES_TABLE)).collect()
+    rows = delta_io.read_table(spark, cfg.table_path(RISK_SCORES)).collect()
     return {r.subscriber_id: r.asDict() for r in rows}
 
 
@@ -275,7 +275,7 @@ def test_no_champion_at_all_stops_with_a_clear_message(spark, cfg, registry, fea
         ScoringError, match="neither no_churn nor no_fraud has a version with alias 'champion'"
     ):
         score(spark, c, D)
-    assert not delta_io.table_exists(c.table_path(SCORES_TABLE))
+    assert not delta_io.table_exists(c.table_path(RISK_SCORES))
 
 
 def test_missing_snapshot_is_refused(spark, cfg, registry, features):

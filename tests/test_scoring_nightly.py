@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import jobs.nightly as nightly
-from expectations.results import CheckResult, GateResult
+from expectations.quality_results import CheckResult, GateResult
 
 D = dt.date(2026, 3, 1)
 

@@ -41,7 +41,7 @@ def _jars(folder, *names):
 
 
 def test_the_class_archive_belongs_to_its_jars(tmp_path):
-    from telco_risk.spark import class_archive
+    from devtools.local_runtime import class_archive
 
     jars = _jars(tmp_path / "jars", "delta-spark_4.2_2.13-4.4.0.jar", "sqlite-jdbc-3.54.1.0.jar")
     spark_cfg = load_config("local", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
@@ -52,20 +52,20 @@ def test_the_class_archive_belongs_to_its_jars(tmp_path):
     assert class_archive(spark_cfg) != first  # a changed jar needs a new archive
 
 
-def test_drivers_map_the_archive_only_when_it_is_built_and_wanted(tmp_path, monkeypatch):
+def test_drivers_map_the_archive_only_when_it_is_built_and_wanted(tmp_path):
     import telco_risk.spark as factory
 
     jars = _jars(tmp_path / "jars", "delta-spark_4.2_2.13-4.4.0.jar")
     archive = tmp_path / "jvm" / "driver-test.jsa"
-    monkeypatch.setattr(factory, "class_archive", lambda _cfg: archive)
-    local = load_config("local", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
+    wanted = [f"spark.jars_dir={jars}", f"spark.class_archive={archive}"]
+    local = load_config("local", overrides=wanted, environ={}).spark
     assert factory.driver_java_options(local) == "-Duser.timezone=UTC"  # not built yet
     archive.parent.mkdir()
     archive.write_bytes(b"")
     assert factory.driver_java_options(local) == f"-Duser.timezone=UTC -XX:SharedArchiveFile={archive}"
     cluster = load_config("cluster", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
     assert factory.driver_java_options(cluster) == "-Duser.timezone=UTC"  # cluster: off
-    quick = load_config("test", overrides=[f"spark.jars_dir={jars}"], environ={}).spark
+    quick = load_config("test", overrides=wanted, environ={}).spark
     assert factory.driver_java_options(quick) == (
         "-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
         f" -XX:SharedArchiveFile={archive}"
@@ -77,7 +77,7 @@ def test_the_test_session_started_from_the_archive_make_setup_built(spark):
     from telco_risk.spark import class_archive
 
     archive = class_archive(load_config("test").spark)
-    assert archive.is_file() and archive.stat().st_size > 50 * 2**20
+    assert archive is not None and archive.is_file() and archive.stat().st_size > 50 * 2**20
     jvm = spark.sparkContext._jvm
     arguments = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
     assert f"-XX:SharedArchiveFile={archive}" in arguments

@@ -9,8 +9,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-
-from telco_risk.synth import generate
+from devtools.synth import generate
 
 START = dt.date(2026, 1, 1)
 OUTAGE = {

@@ -33,10 +33,10 @@ from models.monitoring.binning import ColumnBins, Counts, Monitored, binned_coun
 from models.monitoring.drift import unique_edges
 from telco_risk import delta_io
 from telco_risk.config import Config, MonitoringConfig
+from telco_risk.tables import MONITORING_REFERENCE
 
 log = logging.getLogger("telco_risk.monitoring.reference")
 
-REFERENCE_TABLE = "ops.monitoring_reference"
 REFERENCE_SCHEMA = (
     "model string, model_version string, feature string, role string, kind string,"
     " edges array<double>, categories array<string>, counts array<long>, zeros long,"
@@ -330,7 +330,7 @@ def reference_for(spark: SparkSession, cfg: Config, model: str, version: str) ->
     training set (loading its bundle from MLflow) and cached on first use."""
     from models.registry import load_version
 
-    path = cfg.table_path(REFERENCE_TABLE)
+    path = cfg.table_path(MONITORING_REFERENCE)
     cached = read_cached(spark, path, model, version)
     if cached is not None:
         return cached

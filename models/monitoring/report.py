@@ -22,15 +22,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
-from models.monitoring.results import effective_status
-from telco_risk import delta_io
+from models.monitoring.monitor_results import effective_status
 from telco_risk.config import Config
 
 if TYPE_CHECKING:
-    from jobs.monitor import MonitorResult
+    from models.monitoring.monitor_results import MonitorResult
 
 Row = dict[str, Any]
 DPI = 80
@@ -255,25 +252,3 @@ def render(day: dt.date, rows: list[Row], history: list[Row], result: MonitorRes
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
-
-
-def write_reports(
-    spark: SparkSession, cfg: Config, days: list[dt.date], rows: list[Row], result: MonitorResult
-) -> dict[dt.date, Path]:
-    """One report per date of ``days``; history from ``gold.monitoring`` (already written)."""
-    from jobs.monitor import MONITORING_TABLE
-
-    lo = min(days) - dt.timedelta(days=cfg.monitoring.report_history_days)
-    history = [
-        r.asDict()
-        for r in delta_io.read_table(spark, cfg.table_path(MONITORING_TABLE))
-        .where(F.col("monitor_date").between(F.lit(lo), F.lit(max(days))))
-        .where(F.col("role").isin("score", "band", "performance"))
-        .collect()
-    ]
-    out = {}
-    for day in days:
-        window = day - dt.timedelta(days=cfg.monitoring.report_history_days)
-        past = [r for r in history if window <= r["monitor_date"] <= day]
-        out[day] = render(day, [r for r in rows if r["monitor_date"] == day], past, result, cfg)
-    return out

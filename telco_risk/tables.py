@@ -1,0 +1,60 @@
+"""Every table of the lakehouse by name (``layer.table``; ``Config.table_path`` gives its
+path), and the schema of the published one, ``gold.risk_scores``.
+
+Bronze tables are named after their feeds (ingestion/feed_contract.py holds their columns).
+"""
+
+from __future__ import annotations
+
+# bronze: one table per landing feed, plus the rows the contract refused
+CDR = "bronze.cdr"
+SUBSCRIBERS = "bronze.subscribers"
+PLANS = "bronze.plans"
+SUBSCRIBER_PRODUCTS = "bronze.subscriber_products"
+INVOICES = "bronze.invoices"
+PAYMENTS = "bronze.payments"
+TOPUPS = "bronze.topups"
+TICKETS = "bronze.tickets"
+CHURN_EVENTS = "bronze.churn_events"
+FRAUD_CASES = "bronze.fraud_cases"
+QUARANTINE = "quarantine.rows"
+
+# silver: daily CDR aggregates, the rolling window state and the feature snapshots
+CDR_DAILY = "silver.cdr_daily"
+CDR_SEEN_DAILY = "silver.cdr_seen_daily"
+CDR_WINDOW_STATE = "silver.cdr_window_state"
+SUBSCRIBER_FEATURES = "silver.subscriber_features"
+
+# gold: what the business reads
+RISK_SCORES = "gold.risk_scores"
+MONITORING = "gold.monitoring"
+
+# ops: the pipeline's own records
+INGEST_RUNS = "ops.ingest_runs"
+QUALITY_RESULTS = "ops.quality_results"
+QUALITY_GATE = "ops.quality_gate"
+NIGHTLY_HEALTH = "ops.nightly_health"
+MONITORING_ALERTS = "ops.monitoring_alerts"
+MONITORING_REFERENCE = "ops.monitoring_reference"
+
+
+def bronze(feed: str) -> str:
+    """The bronze table of a landing feed."""
+    return f"bronze.{feed}"
+
+
+def training_sets(model: str) -> str:
+    """The training sets of a model (one partition per training set id)."""
+    return f"training.{model}_sets"
+
+
+RISK_SCORES_SCHEMA = (
+    "score_date date, subscriber_id string,"
+    " churn_score double, churn_band string, churn_reasons string,"
+    " fraud_score double, fraud_band string, fraud_reasons string,"
+    " churn_model_version string, fraud_model_version string, churn_run_id string, fraud_run_id string,"
+    " feature_table_version long, run_id string,"
+    " segment string, plan_id string, region string, monthly_revenue double,"
+    " fraud_exposure double, likely_fraud_type string"
+)
+RISK_SCORES_COLUMNS = [part.strip().split(" ")[0] for part in RISK_SCORES_SCHEMA.split(",")]
