@@ -38,7 +38,8 @@ from expectations.silver_suites import DerivedRules, derived_suite
 from expectations.training_set_gate import validate_training_set
 from expectations.volume import VolumeBounds, volume_bounds
 from ingestion.feed_contract import FEEDS
-from telco_risk.config import Config, QualityConfig
+from telco_risk.config import Config
+from telco_risk.quality_settings import QualityConfig
 from telco_risk.tables import INGEST_RUNS
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ from expectations.silver_suites import (
     profile_bounds,
     profile_suite,
 )
-from telco_risk.config import Config, QualityConfig
+from telco_risk.config import Config
+from telco_risk.quality_settings import QualityConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

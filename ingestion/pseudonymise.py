@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pyspark.sql import Column
 
-    from telco_risk.config import PrivacyConfig
+    from telco_risk.settings import PrivacyConfig
 
 DEVELOPMENT_KEY = "telco-risk-DEVELOPMENT-KEY-do-not-use-in-production"
 TOKEN_HEX_CHARS = 32  # 128 bits: collision-free at operator scale, half the storage

@@ -45,7 +45,8 @@ from models.monitoring.reference import FEATURE, ModelReference, ReferenceError,
 from models.monitoring.retrain_request import clear_request, write_request
 from telco_risk import delta_io
 from telco_risk.cli_args import add_dates, config_of, dates_of, run_step
-from telco_risk.config import MODELS, Config, FraudModelConfig
+from telco_risk.config import MODELS, Config
+from telco_risk.settings import FraudModelConfig
 from telco_risk.spark import get_spark
 from telco_risk.tables import MONITORING, MONITORING_ALERTS, NIGHTLY_HEALTH, RISK_SCORES, SUBSCRIBER_FEATURES
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from models.registry import CHALLENGER, CHAMPION, alias_version
-from telco_risk.config import PromotionGateConfig
+from telco_risk.settings import PromotionGateConfig
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient

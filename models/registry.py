@@ -17,7 +17,8 @@ import pandas as pd
 
 from models.bundle import ScoringBundle
 from models.calibration import Calibrator
-from telco_risk.config import MODELS, ChurnModelConfig, Config, FraudModelConfig, MlflowConfig
+from telco_risk.config import MODELS, Config
+from telco_risk.settings import ChurnModelConfig, FraudModelConfig, MlflowConfig
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient

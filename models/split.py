@@ -16,7 +16,7 @@ from typing import Literal
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from telco_risk.config import ModelSplitConfig
+from telco_risk.settings import ModelSplitConfig
 
 TRAIN, VALIDATION, TEST = "train", "validation", "test"
 SPLITS = (TRAIN, VALIDATION, TEST)

@@ -40,7 +40,8 @@ from models.training_set import (
     training_set_id,
 )
 from telco_risk import delta_io
-from telco_risk.config import Config, FraudModelConfig
+from telco_risk.config import Config
+from telco_risk.settings import FraudModelConfig
 from telco_risk.tables import SUBSCRIBER_FEATURES
 
 log = logging.getLogger("telco_risk.models.training_data")

@@ -17,7 +17,7 @@ import xgboost as xgb
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from telco_risk.config import XgboostConfig
+from telco_risk.settings import XgboostConfig
 
 log = logging.getLogger("telco_risk.models.xgb_train")
 

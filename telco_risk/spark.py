@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from telco_risk.config import PROJECT_ROOT, Config, ConfigError, SparkConfig
+from telco_risk.config import PROJECT_ROOT, Config, ConfigError
+from telco_risk.settings import SparkConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
-from telco_risk.config import SparkConfig, load_config
+from telco_risk.config import load_config
+from telco_risk.settings import SparkConfig
 from telco_risk.spark import submit_arguments, submit_command
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"

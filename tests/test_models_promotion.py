@@ -15,7 +15,7 @@ from models.bundle import ScoringBundle
 from models.calibration import Calibrator
 from models.promotion_gate import apply_decision, decide, promote_by_hand
 from models.registry import ensure_experiment, load_champion, load_version, log_bundle, mlflow_client
-from telco_risk.config import PromotionGateConfig
+from telco_risk.settings import PromotionGateConfig
 
 GATE = PromotionGateConfig(min_roc_auc=0.7, max_calibration_error=0.05, min_auc_gain=0.005)
 GOOD = {"roc_auc": 0.80, "expected_calibration_error": 0.02}

@@ -153,7 +153,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     import mlflow
 
     from models.registry import ensure_experiment, log_bundle, mlflow_client
-    from telco_risk.config import MlflowConfig
+    from telco_risk.settings import MlflowConfig
 
     root = tmp_path_factory.mktemp("mlflow")
     ml = MlflowConfig(tracking_uri=f"sqlite:///{root / 'mlflow.db'}", artifact_root=str(root / "artifacts"))

@@ -23,7 +23,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import cast
 
-from telco_risk.config import PROJECT_ROOT, SparkConfig, load_config
+from telco_risk.config import PROJECT_ROOT, load_config
+from telco_risk.settings import SparkConfig
 from telco_risk.spark import jar_paths, submit_arguments, submit_command
 
 

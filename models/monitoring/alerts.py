@@ -21,7 +21,7 @@ from typing import Literal
 
 from models.monitoring.drift import ColumnDrift
 from models.monitoring.performance import Realised
-from telco_risk.config import MonitoringConfig
+from telco_risk.quality_settings import MonitoringConfig
 
 Status = Literal["ok", "warn", "act", "insufficient"]
 LEVELS: tuple[Literal["act", "warn"], ...] = ("act", "warn")

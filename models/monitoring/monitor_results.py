@@ -22,7 +22,7 @@ from models.monitoring.drift import compare, shares
 from models.monitoring.performance import Realised
 from models.monitoring.reference import ModelReference
 from models.monitoring.retrain_request import RetrainRequest
-from telco_risk.config import MonitoringConfig
+from telco_risk.quality_settings import MonitoringConfig
 
 PERFORMANCE = "performance"
 REALISED_FEATURE = "realised"

@@ -32,7 +32,8 @@ from models.calibration import HIGH, LOW, MEDIUM
 from models.monitoring.binning import ColumnBins, Counts, Monitored, binned_counts, collect_counts
 from models.monitoring.drift import unique_edges
 from telco_risk import delta_io
-from telco_risk.config import Config, MonitoringConfig
+from telco_risk.config import Config
+from telco_risk.quality_settings import MonitoringConfig
 from telco_risk.tables import MONITORING_REFERENCE
 
 log = logging.getLogger("telco_risk.monitoring.reference")

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from devtools.synth import arrowutil as au
+from devtools.synth import landing_tables as tables
 from devtools.synth import plan_catalog as cat
-from devtools.synth import tables
 from devtools.synth.bill_run import Billing, day_of_month
 from devtools.synth.care_tickets import Care
 from devtools.synth.churn import ChurnModel, Drivers
