@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from models.action_lists import churn_list, format_table
+from models.risk_bands import BANDS
 from telco_risk.cli_args import config_of, parse_date, positive_int, run_step
 from telco_risk.config import Config
 from telco_risk.score_reader import read_scores
@@ -61,7 +62,7 @@ def show(rows: pd.DataFrame, title: str, out: str | None, decimals: dict[str, in
 def add_list_arguments(parser: argparse.ArgumentParser) -> None:
     """``--date``, ``--band`` and ``--out``, which both lists take."""
     parser.add_argument("--date", type=parse_date, required=True)
-    parser.add_argument("--band", choices=("high", "medium", "low"), help="only this band")
+    parser.add_argument("--band", choices=BANDS, help="only this band")
     parser.add_argument("--out", metavar="FILE.csv|FILE.parquet", help="write the list to a file instead")
 
 

@@ -43,6 +43,7 @@ from models.monitoring.performance import Realised
 from models.monitoring.realised import label_dates, labelled_scores, metrics_from_counts, realised_counts
 from models.monitoring.reference import FEATURE, ModelReference, ReferenceError, reference_for
 from models.monitoring.retrain_request import clear_request, write_request
+from models.risk_bands import BANDS
 from telco_risk import delta_io
 from telco_risk.cli_args import add_dates, config_of, dates_of, run_step
 from telco_risk.config import MODELS, Config
@@ -53,7 +54,6 @@ from telco_risk.tables import MONITORING, MONITORING_ALERTS, NIGHTLY_HEALTH, RIS
 log = logging.getLogger("telco_risk.monitor")
 
 LABEL_TABLES = {"churn": "bronze.churn_events", "fraud": "bronze.fraud_cases"}
-BANDS = ("high", "medium", "low")
 
 
 def nightly_health(scores: DataFrame, with_versions: bool = False) -> DataFrame:

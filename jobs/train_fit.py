@@ -22,13 +22,13 @@ from pyspark.sql import functions as F
 
 from jobs.train_set import stage
 from models import metrics as M
-from models.batch_predict import score_frame
 from models.bundle import ScoringBundle
 from models.calibration import fit_calibrator
 from models.encoding import encode_spark, feature_types, fit_category_maps
 from models.labels import KEYS
 from models.registry import log_candidate, mlflow_client
 from models.registry import model_settings as settings_of
+from models.scoring import score_frame
 from models.split import TEST, TRAIN, VALIDATION
 from models.training_run import RunContext, load_feature_set, read_context
 from models.training_set import FeatureSet, context_columns

@@ -36,8 +36,9 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from models.risk_bands import BANDS
+
 SEGMENTS = ("prepaid", "postpaid")
-BANDS = ("high", "medium", "low")
 OTHER = "other"
 
 

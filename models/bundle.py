@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from models.calibration import IDENTITY, Calibrator, risk_bands
+from models.calibration import IDENTITY, Calibrator
 from models.encoding import CategoryMaps, encode_pandas, feature_types
+from models.risk_bands import risk_bands
 
 if TYPE_CHECKING:  # xgboost imports scikit-learn and SciPy (3 s): only where boosters run
     import xgboost as xgb

@@ -1,4 +1,4 @@
-"""Calibrated probabilities from raw model scores, and risk bands.
+"""Calibrated probabilities from raw model scores.
 
 The calibrator is fitted on validation (score, label) pairs and stored as plain numbers
 (JSON), so scoring needs neither pickle nor scikit-learn:
@@ -15,7 +15,6 @@ import numpy as np
 
 Method = Literal["isotonic", "platt", "identity"]
 EPS = 1e-6
-HIGH, MEDIUM, LOW = "high", "medium", "low"
 
 
 @dataclass(frozen=True)
@@ -65,9 +64,3 @@ def fit_calibrator(scores: np.ndarray, labels: np.ndarray, method: Method) -> Ca
     logit = np.log(clipped / (1 - clipped)).reshape(-1, 1)
     lr = LogisticRegression(C=1e6).fit(logit, y)
     return Calibrator("platt", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
-
-
-def risk_bands(probabilities: np.ndarray, high: float, medium: float) -> np.ndarray:
-    """``high`` where p >= high, ``medium`` where p >= medium, else ``low``."""
-    p = np.asarray(probabilities, dtype=np.float64)
-    return np.where(p >= high, HIGH, np.where(p >= medium, MEDIUM, LOW))

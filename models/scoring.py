@@ -6,6 +6,9 @@ per model m in (churn, fraud), ``m_score`` (calibrated probability, double), ``m
 (high | medium | low) and ``m_reasons`` (top 3 reason codes, ``;``-joined, most important
 first, empty when no feature raises the risk). A model without a bundle gets null columns.
 
+``score_frame(df, bundle, keep)``: one bundle's probability (and band) per row, for
+training evaluation and the monitoring reference.
+
 Inference and reason codes run per Arrow batch (``mapInPandas``) over the booster; the
 bundles travel to the executors once, as one broadcast variable.
 """
@@ -110,3 +113,25 @@ def score_features(
             yield score_batch(pdf, local, keep, n_reasons)
 
     return df.select(*columns).mapInPandas(predict, schema)
+
+
+def score_frame(
+    df: DataFrame, bundle: ScoringBundle, keep: list[str], calibrated: bool = True, with_band: bool = False
+) -> DataFrame:
+    """``keep`` plus ``score`` (double): the calibrated probability, or the booster's raw one
+    with ``calibrated=False``; with ``with_band`` also ``band``, the bundle's risk band."""
+    columns = list(dict.fromkeys([*keep, *bundle.feature_columns]))
+    fields = [*(df.schema[c] for c in keep), T.StructField("score", T.DoubleType())]
+    if with_band:
+        fields.append(T.StructField("band", T.StringType()))
+
+    def predict(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for pdf in batches:
+            scores = bundle.predict(pdf) if calibrated else bundle.raw_scores(pdf)
+            out = pdf[keep].copy()
+            out["score"] = np.asarray(scores, dtype=np.float64)
+            if with_band:
+                out["band"] = pd.Series(bundle.band(out["score"].to_numpy()), dtype=object, index=out.index)
+            yield out
+
+    return df.select(*columns).mapInPandas(predict, T.StructType(fields))

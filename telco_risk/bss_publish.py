@@ -16,22 +16,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from telco_risk.jdbc import execute_transaction, query
+from telco_risk.tables import BSS_STAGING_COLUMNS
 
-# The contract's output columns, in order, with their logical types.
-OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("score_date", "date"),
-    ("subscriber_id", "string"),
-    ("churn_score", "double"),
-    ("churn_band", "string"),
-    ("churn_reasons", "string"),
-    ("fraud_score", "double"),
-    ("fraud_band", "string"),
-    ("fraud_reasons", "string"),
-    ("churn_model_version", "string"),
-    ("fraud_model_version", "string"),
-    ("run_id", "string"),
-    ("published_at", "timestamp"),
-)
 KEY = ("score_date", "subscriber_id")
 
 
@@ -46,7 +32,8 @@ class Dialect:
 
     def ddl(self, table: str) -> str:
         cols = ", ".join(
-            f"{name} {self.types[kind]}{' NOT NULL' if name in KEY else ''}" for name, kind in OUTPUT_COLUMNS
+            f"{name} {self.types[kind]}{' NOT NULL' if name in KEY else ''}"
+            for name, kind in BSS_STAGING_COLUMNS
         )
         return f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({', '.join(KEY)}))"
 
@@ -78,7 +65,7 @@ def to_output(scores: DataFrame, dialect: Dialect, published_at: dt.datetime) ->
     """The contract's columns in order; dates and times as ISO text on SQLite."""
     out = scores.withColumn("published_at", F.lit(published_at).cast("timestamp"))
     cols = []
-    for name, kind in OUTPUT_COLUMNS:
+    for name, kind in BSS_STAGING_COLUMNS:
         col = F.col(name)
         if dialect.name == "sqlite" and kind == "date":
             col = F.date_format(col, "yyyy-MM-dd")
@@ -106,7 +93,7 @@ def load_side_table(
 def swap_statements(table: str, day: dt.date, dialect: Dialect) -> list[str]:
     """The one transaction that replaces the date's rows with the side table's."""
     side = side_table(table, day)
-    names = ", ".join(n for n, _ in OUTPUT_COLUMNS)
+    names = ", ".join(n for n, _ in BSS_STAGING_COLUMNS)
     return [
         f"DELETE FROM {table} WHERE score_date = {dialect.date_literal(day)}",
         f"INSERT INTO {table} ({names}) SELECT {names} FROM {side}",

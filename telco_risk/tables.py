@@ -58,3 +58,20 @@ RISK_SCORES_SCHEMA = (
     " fraud_exposure double, likely_fraud_type string"
 )
 RISK_SCORES_COLUMNS = [part.strip().split(" ")[0] for part in RISK_SCORES_SCHEMA.split(",")]
+
+# The BSS staging table (bss.table): the data contract's output columns, in order, with
+# their logical types (telco_risk/bss_publish.py maps them to each database's types).
+BSS_STAGING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("score_date", "date"),
+    ("subscriber_id", "string"),
+    ("churn_score", "double"),
+    ("churn_band", "string"),
+    ("churn_reasons", "string"),
+    ("fraud_score", "double"),
+    ("fraud_band", "string"),
+    ("fraud_reasons", "string"),
+    ("churn_model_version", "string"),
+    ("fraud_model_version", "string"),
+    ("run_id", "string"),
+    ("published_at", "timestamp"),
+)

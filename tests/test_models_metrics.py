@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from models import metrics as M
-from models.calibration import Calibrator, fit_calibrator, risk_bands
+from models.calibration import Calibrator, fit_calibrator
+from models.risk_bands import risk_bands
 
 Y4 = np.array([0, 0, 1, 1])
 S4 = np.array([0.1, 0.4, 0.35, 0.8])

@@ -23,9 +23,9 @@ import numpy as np
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from models.calibration import HIGH
 from models.labels import churn_labels, fraud_labels
 from models.monitoring.performance import SCORE_BINS, Realised, realised
+from models.risk_bands import HIGH
 
 COUNT_COLUMNS = ("model", "label_date", "fine_bin", "high", "rows", "positives", "score_sum")
 

@@ -26,11 +26,11 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from models.batch_predict import score_frame
 from models.bundle import ScoringBundle
-from models.calibration import HIGH, LOW, MEDIUM
 from models.monitoring.binning import ColumnBins, Counts, Monitored, binned_counts, collect_counts
 from models.monitoring.drift import unique_edges
+from models.risk_bands import BANDS
+from models.scoring import score_frame
 from telco_risk import delta_io
 from telco_risk.config import Config
 from telco_risk.quality_settings import MonitoringConfig
@@ -45,7 +45,6 @@ REFERENCE_SCHEMA = (
     " training_set_version long, computed_at timestamp"
 )
 FEATURE, SCORE, BAND = "feature", "score", "band"
-BANDS = (HIGH, MEDIUM, LOW)
 QUANTILE_ACCURACY = 10_000
 
 
@@ -156,16 +155,6 @@ def _counts_of(df: DataFrame, model: str, bins: list[ColumnBins]) -> dict[str, C
     return empty | {key[3]: c for key, c in found.items()}
 
 
-def band_of(score: Column, bands: dict[str, float]) -> Column:
-    """The bundle's band of a calibrated probability (as ``models.calibration.risk_bands``)."""
-    return (
-        F.when(score.isNull(), F.lit(None))
-        .when(score >= F.lit(bands[HIGH]), F.lit(HIGH))
-        .when(score >= F.lit(bands[MEDIUM]), F.lit(MEDIUM))
-        .otherwise(F.lit(LOW))
-    )
-
-
 def gain_ranks(bundle: ScoringBundle) -> dict[str, tuple[float, int]]:
     """Feature -> (gain importance, rank from 1); features the booster never splits on are absent."""
     gains = {k: float(v) for k, v in bundle.booster.get_score(importance_type="gain").items()}  # type: ignore[arg-type]
@@ -194,9 +183,9 @@ def compute_reference(
         )
     features = features.persist(StorageLevel.MEMORY_AND_DISK)
     score_rows = table.where(F.col("split") == F.lit(cfg.score_reference_split))
-    scored = score_frame(score_rows, bundle, []).select(
+    scored = score_frame(score_rows, bundle, [], with_band=True).select(
         F.col("score").alias(score_column(bundle.model)),
-        band_of(F.col("score"), bundle.bands).alias(band_column(bundle.model)),
+        F.col("band").alias(band_column(bundle.model)),
     )
     scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
     try:
