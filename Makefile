@@ -22,10 +22,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml dev/pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . -e dev
 	touch $@
 
-# Bytecode of every installed module and of the project's, compiled once (about 25 s).
-# Where PYTHONDONTWRITEBYTECODE is set, imports never write .pyc files, so each process
-# compiled every module it imported from source: 2-7 s of each job's start-up (Great
-# Expectations 11.6 s -> 4.2 s, MLflow 5.2 s -> 1.8 s to import here).
+# Bytecode of every installed module and of the project's, compiled once. Where
+# PYTHONDONTWRITEBYTECODE is set, imports never write .pyc files, so each job process would
+# compile every module it imports from source (docs/benchmarks.md has the figures).
 $(VENV)/.bytecode: $(VENV)/.installed
 	$(BIN)/python -m compileall -q -j 0 \
 	    "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
@@ -53,8 +52,8 @@ demo: setup
 # Two pytest-xdist workers, one test file at a time each (module fixtures are built once).
 # The longest file, tests/test_airflow_end_to_end.py, sorts first and files keep their order
 # (xdist would otherwise start the files with most tests first), so that it starts at once;
-# its spark-submit start-ups leave CPU idle for the other worker. Four workers were no
-# faster on 2 cores (1930 s against 1866 s for the suite).
+# its spark-submit start-ups leave CPU idle for the other worker. More workers than cores
+# gain nothing (docs/benchmarks.md).
 TEST_WORKERS ?= 2
 
 test: setup
@@ -74,7 +73,7 @@ airflow: setup
 spark-connect: setup
 	$(BIN)/python -m telco_risk.spark_connect_server
 
-# Both benchmarks (about 15 + 6 minutes on 2 cores); figures in README "Benchmarks".
+# Both benchmarks; their figures are in docs/benchmarks.md.
 bench: setup
 	$(BIN)/telco-risk features-bench
 	$(BIN)/telco-risk score-bench --subscribers 100000

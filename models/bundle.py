@@ -17,7 +17,7 @@ from models.calibration import IDENTITY, Calibrator
 from models.encoding import CategoryMaps, encode_pandas, feature_types
 from models.risk_bands import risk_bands
 
-if TYPE_CHECKING:  # xgboost imports scikit-learn and SciPy (3 s): only where boosters run
+if TYPE_CHECKING:  # xgboost imports scikit-learn and SciPy: only where boosters run
     import xgboost as xgb
 
 BIAS = "bias"

@@ -60,9 +60,8 @@ def session_conf(spark_cfg: SparkConfig) -> dict[str, str]:
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
-        # Inferring constraints through the feature plans' hundreds of columns costs the
-        # optimizer more than the job itself (22 s of 30 s for one snapshot); the filters it
-        # would infer are already written out.
+        # Inferring constraints through the feature plans' hundreds of columns can cost the
+        # optimizer more than the job itself; the filters it would infer are written out.
         "spark.sql.constraintPropagation.enabled": "false",
         "spark.driver.extraJavaOptions": driver_java_options(spark_cfg),
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",

@@ -1,7 +1,7 @@
 """A long-lived Spark Connect server: one warm driver JVM for many short jobs.
 
-Each job that starts its own driver pays a JVM start and a cold JIT (20-30 s on 2 cores
-for a job whose work takes seconds). With ``spark.remote`` pointing here the jobs are
+Each job that starts its own driver pays a JVM start and a cold JIT, which on a small
+machine can cost more than a short job's work. With ``spark.remote`` pointing here the jobs are
 Spark Connect clients of this one driver, which keeps its classes loaded and its code
 compiled. The server starts with the factory's settings (jars, Delta, memory, the class
 archive), so a job sees the same Spark either way.
