@@ -86,7 +86,7 @@ def telco_risk_backfill() -> None:
     ingest = SparkJob(task_id="ingest", step="ingest", application_args=RANGE, **submit)
     features = SparkJob(
         task_id="features",
-        step="features",
+        step="build_features",
         application_args=[
             *RANGE,
             "{% if params.snapshot_every %}--snapshot-every={{ params.snapshot_every }}{% endif %}",

@@ -48,7 +48,15 @@ from orchestration.airflow_tasks import (
 )
 
 cfg = settings()
-STEPS = ("ingest", "features", "validate", "score", "publish", "monitor")
+# task -> its job module under jobs/
+STEPS = {
+    "ingest": "ingest",
+    "features": "build_features",
+    "validate": "validate",
+    "score": "score",
+    "publish": "publish",
+    "monitor": "monitor",
+}
 RUN_ID_STEPS = ("score", "publish", "monitor")
 # Steps whose date D builds on D - 1 (duplicates across drops, rolling window state).
 SEQUENTIAL_STEPS = ("ingest", "features")
@@ -90,13 +98,13 @@ def telco_risk_nightly() -> None:
     )
     submit = spark_submit_kwargs(cfg)
     previous: BaseOperator = wait
-    for step in STEPS:
+    for step, job_module in STEPS.items():
         args = ["--date", SCORE_DATE]
         if step in RUN_ID_STEPS:
             args += ["--run-id", "{{ run_id }}"]
         task = SparkJob(
             task_id=step,
-            step=step,
+            step=job_module,
             application_args=args,
             # A failed quality gate is a verdict on the data, not a glitch: no retry.
             retries=0 if step == "validate" else cfg.airflow.retries,

@@ -94,7 +94,8 @@ def test_nightly_chain_schedule_and_spark_connection(dagbag):
     for step in order[1:7]:
         task = dag.get_task(step)
         assert task._conn_id == "spark_default"
-        assert task.application.endswith(f"jobs/{step}.py")
+        job_module = "build_features" if step == "features" else step
+        assert task.application.endswith(f"jobs/{job_module}.py")
         assert Path(task.application).is_file(), task.application
         assert task.application_args[:2] == ["--date", SCORE_DATE]
         assert task.depends_on_past is (step in ("ingest", "features"))
