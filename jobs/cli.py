@@ -7,9 +7,12 @@ points. Job modules are imported only when their step runs, so ``--help`` stays 
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import cast
 
 from telco_risk.cli_args import Step, run_step
@@ -61,9 +64,17 @@ def usage() -> str:
     if extra:
         lines += ["", "development commands:"]
         for name, module in sorted(extra.items()):
-            doc = (importlib.import_module(module).__doc__ or "").strip().split("\n")[0]
-            lines.append(f"  {name:<16} {doc}")
+            lines.append(f"  {name:<16} {first_doc_line(module)}")
     return "\n".join(lines)
+
+
+def first_doc_line(module: str) -> str:
+    """The first line of a module's docstring, read from its source (nothing imported)."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return "(not installed)"
+    doc = ast.get_docstring(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))) or ""
+    return doc.strip().split("\n")[0]
 
 
 def module_of(name: str) -> str | None:

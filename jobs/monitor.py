@@ -49,11 +49,17 @@ from telco_risk.cli_args import add_dates, config_of, dates_of, run_step
 from telco_risk.config import MODELS, Config
 from telco_risk.settings import FraudModelConfig
 from telco_risk.spark import get_spark
-from telco_risk.tables import MONITORING, MONITORING_ALERTS, NIGHTLY_HEALTH, RISK_SCORES, SUBSCRIBER_FEATURES
+from telco_risk.tables import (
+    LABEL_TABLES,
+    MONITORING,
+    MONITORING_ALERTS,
+    NIGHTLY_HEALTH,
+    RISK_SCORES,
+    SUBSCRIBER_FEATURES,
+)
 
 log = logging.getLogger("telco_risk.monitor")
 
-LABEL_TABLES = {"churn": "bronze.churn_events", "fraud": "bronze.fraud_cases"}
 
 
 def nightly_health(scores: DataFrame, with_versions: bool = False) -> DataFrame:

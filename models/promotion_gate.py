@@ -20,7 +20,7 @@ from telco_risk.settings import PromotionGateConfig
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
-log = logging.getLogger("telco_risk.models.promotion")
+log = logging.getLogger("telco_risk.models.promotion_gate")
 
 Outcome = Literal["promoted", "kept_challenger", "manual_promote"]
 

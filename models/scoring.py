@@ -10,7 +10,7 @@ first, empty when no feature raises the risk). A model without a bundle gets nul
 training evaluation and the monitoring reference.
 
 Inference and reason codes run per Arrow batch (``mapInPandas``) over the booster; the
-bundles travel to the executors once, as one broadcast variable.
+bundles travel to the executors inside the pickled batch function.
 """
 
 from __future__ import annotations

@@ -43,9 +43,6 @@ def spark_submit_kwargs(cfg: Config) -> dict[str, Any]:
 
     args = submit_arguments(cfg.spark)
     env = {"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
-    # `python jobs/build_features.py` would put jobs/ first on sys.path, where features.py hides the
-    # features package; the jobs import the installed packages instead.
-    env["PYTHONSAFEPATH"] = "1"
     # The environment overlay and the absolute paths this DAG was parsed with (jobs resolve
     # relative paths against their own working directory). Nothing secret goes here: these
     # are rendered into the task's fields; keys and passwords reach the job from the

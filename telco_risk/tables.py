@@ -38,6 +38,10 @@ MONITORING_ALERTS = "ops.monitoring_alerts"
 MONITORING_REFERENCE = "ops.monitoring_reference"
 
 
+# The bronze table each model's labels come from (telco_risk.config.MODELS).
+LABEL_TABLES = {"churn": CHURN_EVENTS, "fraud": FRAUD_CASES}
+
+
 def bronze(feed: str) -> str:
     """The bronze table of a landing feed."""
     return f"bronze.{feed}"
