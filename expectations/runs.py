@@ -62,15 +62,11 @@ def gx_type(simple: str) -> str:
 def column_specs(
     cfg: Config, source: str, non_negative: bool, frame: DataFrame, skip: Sequence[str]
 ) -> list[ColumnSpec]:
-    """From the feature catalogue (``source == "catalog"`` and importable), else from
-    ``frame``'s schema without the ``skip`` columns."""
+    """From the feature catalogue (``source == "catalog"``), else from ``frame``'s schema
+    without the ``skip`` columns."""
     if source == "catalog":
-        features = getattr(cfg, "features", None)
-        catalogue = catalogue_features(
-            getattr(features, "windows", None), getattr(features, "ticket_windows", None)
-        )
-        if catalogue is not None:
-            return feature_specs(catalogue, include_protected=include_protected(cfg))
+        catalogue = catalogue_features(cfg.features.windows, cfg.features.ticket_windows)
+        return feature_specs(catalogue, include_protected=include_protected(cfg))
     fields = [(f.name, f.dataType.simpleString()) for f in frame.schema.fields]
     return inferred_specs(fields, skip=skip, non_negative=non_negative)
 

@@ -11,13 +11,13 @@ milliseconds per expectation, so each table gets two suites:
   name the column (``unexpected_index_column_names``).
 
 Column specs come explicitly: ``feature_specs`` reads the feature catalogue
-(``features.catalog.FEATURES``) when it is importable, ``inferred_specs`` a schema.
+(``catalogue_features``: ``features.catalog`` for the configured windows),
+``inferred_specs`` a schema.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +37,8 @@ from expectations.checks import (
     unique,
 )
 from expectations.volume import VolumeBounds
+from features.catalog import FeatureSpec, build_catalog
+from features.windows import NamedWindows, UsageWindows
 
 # The highest null share that still means "not every value is null".
 NOT_ALL_NULL = 1.0 - 1e-9
@@ -204,20 +206,10 @@ def _unique(names: Iterable[str]) -> list[str]:
 # -- where column specs come from -------------------------------------------------------
 
 
-def catalogue_features(
-    windows: Sequence[int] | None = None, ticket_windows: Sequence[int] | None = None
-) -> list[Any] | None:
-    """The feature catalogue's entries (``features.catalog``), for the configured windows
-    when given (``build_catalog``), else ``FEATURES``; None when there is no catalogue."""
-    try:
-        module = importlib.import_module("features.catalog")
-    except ImportError:
-        return None
-    build = getattr(module, "build_catalog", None)
-    if build is not None and windows and ticket_windows:
-        return list(build(tuple(windows), tuple(ticket_windows)))
-    features = getattr(module, "FEATURES", None)
-    return list(features) if features is not None else None
+def catalogue_features(windows: NamedWindows, ticket_windows: Sequence[int]) -> list[FeatureSpec]:
+    """The feature catalogue's entries for these windows (``features.windows`` and
+    ``features.ticket_windows`` of a config)."""
+    return list(build_catalog(UsageWindows.of(windows), ticket_windows))
 
 
 def feature_specs(features: Iterable[Any], include_protected: bool) -> list[ColumnSpec]:

@@ -19,7 +19,7 @@ from expectations.checks import ColumnSpec
 from expectations.gx_runner import GxRunner
 from expectations.quality_results import GateResult, record
 from expectations.runs import docs_dir, new_run_id, now_utc, profiled_columns, severity_of, validate_profile
-from expectations.silver_suites import DerivedRules, catalogue_features, feature_specs, inferred_specs
+from expectations.silver_suites import DerivedRules, catalogue_features, feature_specs
 from expectations.training_suites import TrainingRules, training_suite
 from telco_risk.config import Config
 
@@ -85,12 +85,6 @@ def validate_training_set(
 
 
 def training_features(cfg: Config, df: DataFrame) -> list[ColumnSpec]:
-    """Catalogue features present in the set (the models' own check reports missing
-    ones), else every column that is not a key, label, split or id."""
-    t = cfg.quality.training
-    catalogue = catalogue_features()
-    if catalogue is not None:
-        return [s for s in feature_specs(catalogue, include_protected=True) if s.name in df.columns]
-    skip = [*t.key, t.label_column, t.split_column, "training_set_id"]
-    fields = [(f.name, f.dataType.simpleString()) for f in df.schema.fields]
-    return inferred_specs(fields, skip=skip, non_negative=False)
+    """Catalogue features present in the set (the models' own check reports missing ones)."""
+    catalogue = catalogue_features(cfg.features.windows, cfg.features.ticket_windows)
+    return [s for s in feature_specs(catalogue, include_protected=True) if s.name in df.columns]

@@ -1,7 +1,8 @@
 """Billing features at snapshot D: invoices and payments (postpaid), top-ups (prepaid).
 
 Point in time: an invoice is known from its ``bill_date``; a payment counts only once
-made (``paid_at`` on or before the end of D); a top-up from its ``topup_time``.
+made (``paid_at`` on or before the end of D); a top-up from its ``topup_time``. The
+group's catalogue entries (``billing_specs``) follow the builders.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from features.catalog import trend_name
 from features.columns import days_since, rate_trend
+from features.feature_spec import FeatureSpec, spec
+from features.windows import UsageWindows, trend_name
+from telco_risk.tables import TOPUPS
+
+BILLING = "bronze.invoices + bronze.payments"
 
 
 def _days_before(as_of: dt.date, days: int) -> dt.date:
@@ -76,10 +81,10 @@ def invoice_features(
     return summary.withColumn("invoice_change_vs_avg", change).drop("_earlier_avg")
 
 
-def topup_sums(topups: DataFrame, as_of: dt.date, windows: tuple[int, ...]) -> DataFrame:
+def topup_sums(topups: DataFrame, as_of: dt.date, windows: UsageWindows) -> DataFrame:
     """bronze.topups -> ``subscriber_id``, ``topups_<mid>d``, ``topup_amount_<mid>d``,
     ``_topup_amount_<longest>d`` and ``_last_topup_date`` (within the longest window)."""
-    mid, longest = windows[1], windows[-1]
+    mid, longest = windows.mid, windows.long
     day = F.to_date("topup_time")
     rows = topups.where(day.between(F.lit(_days_before(as_of, longest)), F.lit(as_of)))
     in_mid = day >= F.lit(_days_before(as_of, mid))
@@ -93,9 +98,9 @@ def topup_sums(topups: DataFrame, as_of: dt.date, windows: tuple[int, ...]) -> D
     )
 
 
-def with_topup_features(wide: DataFrame, as_of: dt.date, windows: tuple[int, ...]) -> DataFrame:
+def with_topup_features(wide: DataFrame, as_of: dt.date, windows: UsageWindows) -> DataFrame:
     """Adds the top-up trend and recency from ``topup_sums`` columns (needs ``tenure_days``)."""
-    mid, longest = windows[1], windows[-1]
+    mid, longest = windows.mid, windows.long
     recent = F.coalesce(F.col(f"topup_amount_{mid}d"), F.lit(0.0))
     total = F.coalesce(F.col(f"_topup_amount_{longest}d"), F.lit(0.0))
     cols: dict[str, Column] = {
@@ -107,3 +112,126 @@ def with_topup_features(wide: DataFrame, as_of: dt.date, windows: tuple[int, ...
         "days_since_last_topup": days_since(as_of, F.col("_last_topup_date")),
     }
     return wide.withColumns(cols)
+
+
+# -- catalogue entries ------------------------------------------------------------------
+
+
+def billing_specs(windows: UsageWindows) -> list[FeatureSpec]:
+    """The catalogue entries of the billing group, in table order."""
+    g, mid, longest = "billing", windows.mid, windows.long
+    lb = "billing_lookback_days"
+    return [
+        spec(
+            "last_invoice_amount",
+            "amount due of the latest invoice billed on or before D; null when none",
+            lb,
+            BILLING,
+            g,
+            "double",
+            "BILL_AMOUNT",
+            0,
+            100_000,
+        ),
+        spec(
+            "invoice_change_vs_avg",
+            "(latest - mean of the earlier invoices) / that mean (bill shock);"
+            " null without an earlier invoice",
+            lb,
+            BILLING,
+            g,
+            "double",
+            "BILL_SHOCK",
+            -1,
+            1_000,
+        ),
+        spec(
+            "days_late_last_invoice",
+            "days past due of the latest invoice due by D: paid in full by D ->"
+            " last payment date - due date, else D - due date; at least 0; null when none due",
+            lb,
+            BILLING,
+            g,
+            "int",
+            "LATE_PAYMENTS",
+            0,
+            3_650,
+        ),
+        spec(
+            "max_days_late",
+            "largest days past due over the invoices due by D (as above); null when none",
+            lb,
+            BILLING,
+            g,
+            "int",
+            "LATE_PAYMENTS",
+            0,
+            3_650,
+        ),
+        spec(
+            "late_invoices",
+            "invoices due by D paid after their due date or still unpaid after it",
+            lb,
+            BILLING,
+            g,
+            "int",
+            "LATE_PAYMENTS",
+            0,
+            1_000,
+        ),
+        spec(
+            "unpaid_balance",
+            "sum over invoices billed by D of amount due - payments made by D (at least 0)",
+            lb,
+            BILLING,
+            g,
+            "double",
+            "UNPAID_BALANCE",
+            0,
+            1_000_000,
+        ),
+        spec(
+            f"topups_{mid}d",
+            "number of prepaid top-ups",
+            f"{mid}d",
+            TOPUPS,
+            g,
+            "int",
+            "TOPUP_DECLINE",
+            0,
+            10 * mid,
+        ),
+        spec(
+            f"topup_amount_{mid}d",
+            "amount topped up",
+            f"{mid}d",
+            TOPUPS,
+            g,
+            "double",
+            "TOPUP_DECLINE",
+            0,
+            100_000,
+        ),
+        spec(
+            trend_name("topup_amount", mid, longest),
+            f"trend of daily top-up amount: last {mid} days vs the {longest - mid} before",
+            f"{mid}d vs {longest - mid}d before",
+            TOPUPS,
+            g,
+            "double",
+            "TOPUP_DECLINE",
+            -1,
+            1,
+        ),
+        spec(
+            "days_since_last_topup",
+            f"days since the last top-up; null when none in the last {longest} days",
+            f"{longest}d",
+            TOPUPS,
+            g,
+            "int",
+            "TOPUP_DECLINE",
+            0,
+            longest - 1,
+        ),
+    ]

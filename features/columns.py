@@ -7,6 +7,8 @@ import datetime as dt
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+MB = 1024 * 1024  # bytes in one MB, as plan data allowances count them
+
 
 def share(numerator: Column, denominator: Column) -> Column:
     """``numerator / denominator`` as double; 0.0 when the denominator is 0 or null."""

@@ -15,28 +15,30 @@ from pyspark.sql import functions as F
 
 from features.billing import invoice_features, topup_sums, with_topup_features
 from features.bss_state import (
+    ADDON_FLAGS,
     active_subscribers,
     addon_features,
     plan_columns,
     with_account_features,
     with_allowance_and_revenue,
 )
-from features.care import ticket_features
-from features.catalog import ADDON_FLAGS, TICKET_CATEGORIES, build_catalog, feature_columns, spec_by_name
+from features.care import TICKET_CATEGORIES, ticket_features
+from features.catalog import build_catalog, feature_columns, spec_by_name
 from features.fraud_signals import with_fraud_signal_features
 from features.usage_windows import with_usage_window_features
 from features.window_state import LAST_DATES, state_columns
+from features.windows import UsageWindows
 
 
 @dataclass(frozen=True)
 class SnapshotParams:
     """The feature settings a snapshot needs (from ``features`` in the config)."""
 
-    windows: tuple[int, ...] = (7, 30, 90)
-    ticket_windows: tuple[int, ...] = (30, 90)
-    early_life_days: int = 30
-    billing_lookback_days: int = 180
-    include_protected: bool = False
+    windows: UsageWindows
+    ticket_windows: tuple[int, ...]
+    early_life_days: int
+    billing_lookback_days: int
+    include_protected: bool
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,11 @@ class SnapshotInputs:
 
 def output_columns(params: SnapshotParams) -> list[str]:
     """The feature columns written for these settings, in table order."""
-    return feature_columns(params.include_protected, build_catalog(params.windows, params.ticket_windows))
+    specs = build_catalog(params.windows, params.ticket_windows)
+    return feature_columns(specs, include_protected=params.include_protected)
 
 
-def with_window_sums(base: DataFrame, totals: DataFrame, windows: tuple[int, ...]) -> DataFrame:
+def with_window_sums(base: DataFrame, totals: DataFrame, windows: UsageWindows) -> DataFrame:
     """``base`` (one row per subscriber) + the window sums of ``totals``: 0 for subscribers
     without usage, last call / data / CDR dates null."""
     sums = [c for c in state_columns(windows) if c not in LAST_DATES]

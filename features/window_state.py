@@ -21,6 +21,8 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from features.windows import UsageWindows
+
 SUM_TYPE = "decimal(22,4)"
 SQUARE_TYPE = "decimal(38,8)"
 LAST_DATES = ("last_call_date", "last_data_date", "last_event_date")
@@ -92,12 +94,12 @@ def measures() -> dict[str, tuple[Column, str]]:
     return out
 
 
-def measure_windows(measure: str, windows: tuple[int, ...]) -> tuple[int, ...]:
+def measure_windows(measure: str, windows: UsageWindows) -> tuple[int, ...]:
     """The windows (days) ``measure`` is summed over."""
-    roles = {SHORT: windows[0], MID: windows[1], LONG: windows[-1]}
+    roles = {SHORT: windows.short, MID: windows.mid, LONG: windows.long}
     chosen: set[int] = set()
     for role in MEASURE_WINDOWS[measure]:
-        chosen |= set(windows) if role == ALL else {roles[role]}
+        chosen |= set(windows.days) if role == ALL else {roles[role]}
     return tuple(sorted(chosen))
 
 
@@ -105,12 +107,12 @@ def sum_column(measure: str, window: int) -> str:
     return f"{measure}_{window}d"
 
 
-def sum_columns(windows: tuple[int, ...]) -> list[tuple[str, int, str]]:
+def sum_columns(windows: UsageWindows) -> list[tuple[str, int, str]]:
     """(measure, window, column name) of every sum kept."""
     return [(m, w, sum_column(m, w)) for m in MEASURE_WINDOWS for w in measure_windows(m, windows)]
 
 
-def state_columns(windows: tuple[int, ...]) -> list[str]:
+def state_columns(windows: UsageWindows) -> list[str]:
     """The value columns of a state / totals frame (after ``subscriber_id``)."""
     return [name for _, _, name in sum_columns(windows)] + list(LAST_DATES)
 
@@ -124,7 +126,7 @@ def _last_date_flags() -> dict[str, Column]:
 
 
 def _contributions(
-    rows: DataFrame, windows: tuple[int, ...], weights: dict[int, Column], last_date_rows: Column
+    rows: DataFrame, windows: UsageWindows, weights: dict[int, Column], last_date_rows: Column
 ) -> DataFrame:
     """One row per cdr_daily row: measure * weight of the window for every sum column, and
     the row's day in the last-date columns when it counts (``last_date_rows``) and qualifies."""
@@ -136,7 +138,7 @@ def _contributions(
     return rows.select("subscriber_id", *values, *dates)
 
 
-def _combine(parts: list[DataFrame], windows: tuple[int, ...]) -> DataFrame:
+def _combine(parts: list[DataFrame], windows: UsageWindows) -> DataFrame:
     """Sum the parts per subscriber (latest of the last dates), typed and zero-filled."""
     combined = parts[0]
     for part in parts[1:]:
@@ -155,49 +157,51 @@ def _forget_old_dates(df: DataFrame, as_of: dt.date, longest: int) -> DataFrame:
     return df.withColumns({d: F.when(_c(d) >= F.lit(oldest), _c(d)) for d in LAST_DATES})
 
 
-def _check(windows: tuple[int, ...], lag: int) -> None:
-    if lag < 0 or windows[0] <= lag:
-        raise ValueError(f"the shortest window ({windows[0]}) must exceed the late-arrival lag ({lag})")
+def _check(windows: UsageWindows, lag: int) -> None:
+    if lag < 0 or windows.short <= lag:
+        raise ValueError(f"the shortest window ({windows.short}) must exceed the late-arrival lag ({lag})")
 
 
-def settled_state(cdr_daily: DataFrame, as_of: dt.date, windows: tuple[int, ...], lag: int) -> DataFrame:
+def settled_state(cdr_daily: DataFrame, as_of: dt.date, windows: UsageWindows, lag: int) -> DataFrame:
     """silver.cdr_daily -> ``subscriber_id``, the sums over (as_of - w, as_of - lag], the last
     dates within the longest window, ``as_of_date``; one row per subscriber active then."""
     _check(windows, lag)
-    first = as_of - dt.timedelta(days=windows[-1] - 1)
+    first = as_of - dt.timedelta(days=windows.long - 1)
     last = as_of - dt.timedelta(days=lag)
     rows = cdr_daily.where(_c("event_date").between(F.lit(first), F.lit(last)))
     weights = {
-        w: F.when(_c("event_date") > F.lit(as_of - dt.timedelta(days=w)), 1).otherwise(0) for w in windows
+        w: F.when(_c("event_date") > F.lit(as_of - dt.timedelta(days=w)), 1).otherwise(0)
+        for w in windows.days
     }
     parts = [_contributions(rows, windows, weights, F.lit(True))]
     return _combine(parts, windows).withColumn("as_of_date", F.lit(as_of))
 
 
 def roll_state(
-    previous: DataFrame, cdr_daily: DataFrame, as_of: dt.date, windows: tuple[int, ...], lag: int
+    previous: DataFrame, cdr_daily: DataFrame, as_of: dt.date, windows: UsageWindows, lag: int
 ) -> DataFrame:
     """The state at ``as_of`` from the state at ``as_of - 1`` (``previous``): adds day
     as_of - lag, subtracts day as_of - w from window w. Same output as ``settled_state``."""
     _check(windows, lag)
     entering = as_of - dt.timedelta(days=lag)
-    leaving = {w: as_of - dt.timedelta(days=w) for w in windows}
+    leaving = {w: as_of - dt.timedelta(days=w) for w in windows.days}
     day = _c("event_date")
     rows = cdr_daily.where(day.isin(entering, *leaving.values()))
     weights = {
         w: F.when(day == F.lit(entering), 1).otherwise(0) - F.when(day == F.lit(leaving[w]), 1).otherwise(0)
-        for w in windows
+        for w in windows.days
     }
     parts = [
         previous.select("subscriber_id", *state_columns(windows)),
         _contributions(rows, windows, weights, day == F.lit(entering)),
     ]
-    rolled = _forget_old_dates(_combine(parts, windows), as_of, windows[-1])
-    return rolled.where(_c(sum_column("active_days", windows[-1])) > 0).withColumn("as_of_date", F.lit(as_of))
+    longest = windows.long
+    rolled = _forget_old_dates(_combine(parts, windows), as_of, longest)
+    return rolled.where(_c(sum_column("active_days", longest)) > 0).withColumn("as_of_date", F.lit(as_of))
 
 
 def window_totals(
-    state: DataFrame, cdr_daily: DataFrame, as_of: dt.date, windows: tuple[int, ...], lag: int
+    state: DataFrame, cdr_daily: DataFrame, as_of: dt.date, windows: UsageWindows, lag: int
 ) -> DataFrame:
     """The settled state at ``as_of`` + the days (as_of - lag, as_of] of silver.cdr_daily ->
     ``subscriber_id`` + sums over (as_of - w, as_of] (``state_columns``)."""
@@ -206,10 +210,10 @@ def window_totals(
     if lag > 0:
         first = as_of - dt.timedelta(days=lag - 1)
         recent = cdr_daily.where(_c("event_date").between(F.lit(first), F.lit(as_of)))
-        parts.append(_contributions(recent, windows, {w: F.lit(1) for w in windows}, F.lit(True)))
+        parts.append(_contributions(recent, windows, {w: F.lit(1) for w in windows.days}, F.lit(True)))
     return _combine(parts, windows)
 
 
-def reread_totals(cdr_daily: DataFrame, as_of: dt.date, windows: tuple[int, ...]) -> DataFrame:
+def reread_totals(cdr_daily: DataFrame, as_of: dt.date, windows: UsageWindows) -> DataFrame:
     """Window sums at ``as_of`` straight from silver.cdr_daily (reads the longest window)."""
     return settled_state(cdr_daily, as_of, windows, 0).drop("as_of_date")

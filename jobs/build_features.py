@@ -31,16 +31,19 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from features import build_plan
+from features.build_report import DateResult, format_block, format_result
+from features.catalog import build_catalog, catalog_markdown
 from features.cdr_daily import SEEN_COLUMNS, build_cdr_daily, cdr_events
-from features.snapshot import SnapshotInputs, SnapshotParams, output_columns, subscriber_features
+from features.snapshot import SnapshotParams, output_columns, subscriber_features
 from features.subscriber_map import snapshot_for_days, subscriber_by_msisdn
 from features.window_state import reread_totals, roll_state, settled_state, state_columns, window_totals
+from features.windows import UsageWindows
 from telco_risk import delta_io
 from telco_risk.cli_args import add_dates, config_of, date_list, dates_of, run_step
 from telco_risk.config import Config
@@ -49,19 +52,6 @@ from telco_risk.tables import CDR_DAILY, CDR_SEEN_DAILY, CDR_WINDOW_STATE, SUBSC
 
 log = logging.getLogger("telco_risk.features")
 
-# Feeds whose drop D must be ingested before features at D are built.
-REQUIRED_FEEDS = (
-    "cdr",
-    "subscribers",
-    "plans",
-    "subscriber_products",
-    "invoices",
-    "payments",
-    "topups",
-    "tickets",
-)
-# How far back the nearest earlier snapshot of a snapshot feed may be.
-SNAPSHOT_SEARCH_DAYS = 31
 SEEN_SCHEMA = "subscriber_id string, kind string, value_hash bigint, outgoing boolean, event_date date"
 # Session settings while the step runs. Every scan here filters on partition columns, so
 # Delta's min/max data skipping prunes nothing, yet it costs a Spark job per scan that
@@ -73,21 +63,10 @@ class FeaturesError(ValueError):
     """Features cannot be built for a date; the message says what is missing."""
 
 
-@dataclass(frozen=True)
-class DateResult:
-    as_of: dt.date
-    cdr_days: tuple[dt.date, ...]
-    late_days: tuple[dt.date, ...]
-    cdr_daily_rows: int
-    feature_rows: int
-    window_mode: str  # rolled | from_scratch | reread
-    seconds: float
-
-
 def params_of(cfg: Config) -> SnapshotParams:
     f = cfg.features
     return SnapshotParams(
-        windows=tuple(f.windows),
+        windows=UsageWindows.of(f.windows),
         ticket_windows=tuple(f.ticket_windows),
         early_life_days=f.early_life_days,
         billing_lookback_days=f.billing_lookback_days,
@@ -95,15 +74,16 @@ def params_of(cfg: Config) -> SnapshotParams:
     )
 
 
-def _days_sql(days: list[dt.date]) -> str:
-    return delta_io.date_list_sql(days)
-
-
 def _table(spark: SparkSession, cfg: Config, name: str) -> DataFrame:
     path = cfg.table_path(name)
     if not delta_io.table_exists(path):
         raise FeaturesError(f"{name} does not exist in {cfg.paths.lakehouse}: run `telco-risk ingest` first")
     return delta_io.read_table(spark, path)
+
+
+def _dates(rows: DataFrame, column: str) -> list[dt.date]:
+    """The distinct values of a date column of ``rows``, ascending."""
+    return sorted(r[0] for r in rows.select(column).distinct().collect())
 
 
 def require_ingested(spark: SparkSession, cfg: Config, *dates: dt.date) -> None:
@@ -119,54 +99,30 @@ def require_ingested(spark: SparkSession, cfg: Config, *dates: dt.date) -> None:
             .collect()
         )
         done = {(r.feed, r.drop_date) for r in rows}
-    for day in sorted(dates):
-        missing = [f for f in REQUIRED_FEEDS if (f, day) not in done]
-        if missing:
-            raise FeaturesError(
-                f"drop {day} is not ingested for {', '.join(missing)}: run `telco-risk ingest` first"
-            )
+    missing = build_plan.missing_feeds(done, dates)
+    if missing:
+        day = min(missing)
+        raise FeaturesError(
+            f"drop {day} is not ingested for {', '.join(missing[day])}: run `telco-risk ingest` first"
+        )
 
 
 def late_days(spark: SparkSession, cfg: Config, as_of: dt.date) -> list[dt.date]:
     """Earlier days that drop ``as_of`` brought CDRs for."""
-    lag = cfg.ingest.max_late_days
-    if lag == 0:
+    days = build_plan.late_day_range(as_of, cfg.ingest.max_late_days)
+    if days is None:
         return []
-    rows = (
-        _table(spark, cfg, "bronze.cdr")
-        .where(
-            F.col("event_date").between(
-                F.lit(as_of - dt.timedelta(days=lag)), F.lit(as_of - dt.timedelta(days=1))
-            )
-        )
-        .where(F.col("drop_date") == F.lit(as_of))
-        .select("event_date")
-        .distinct()
-        .collect()
-    )
-    return sorted(r.event_date for r in rows)
+    cdr = _table(spark, cfg, "bronze.cdr").where(F.col("drop_date") == F.lit(as_of))
+    return _dates(cdr.where(F.col("event_date").between(F.lit(days[0]), F.lit(days[1]))), "event_date")
 
 
 def snapshot_dates(
     spark: SparkSession, cfg: Config, feed: str, first: dt.date, last: dt.date
 ) -> list[dt.date]:
-    """Snapshot dates of ``bronze.<feed>`` in [first - SNAPSHOT_SEARCH_DAYS, last]."""
-    lo = first - dt.timedelta(days=SNAPSHOT_SEARCH_DAYS)
-    rows = (
-        _table(spark, cfg, f"bronze.{feed}")
-        .where(F.col("snapshot_date").between(F.lit(lo), F.lit(last)))
-        .select("snapshot_date")
-        .distinct()
-        .collect()
-    )
-    return sorted(r.snapshot_date for r in rows)
-
-
-def recent_snapshots(spark: SparkSession, cfg: Config, feed: str, as_of: dt.date) -> DataFrame:
-    """``bronze.<feed>`` snapshots of the SNAPSHOT_SEARCH_DAYS days up to ``as_of`` (the
-    feature code takes the latest of them)."""
-    lo = as_of - dt.timedelta(days=SNAPSHOT_SEARCH_DAYS)
-    return _table(spark, cfg, f"bronze.{feed}").where(F.col("snapshot_date").between(F.lit(lo), F.lit(as_of)))
+    """Snapshot dates of ``bronze.<feed>`` that days of [first, last] may use."""
+    lo, hi = build_plan.snapshot_search_range(first, last)
+    table = _table(spark, cfg, f"bronze.{feed}")
+    return _dates(table.where(F.col("snapshot_date").between(F.lit(lo), F.lit(hi))), "snapshot_date")
 
 
 def rows_written(spark: SparkSession, path: str) -> int:
@@ -181,9 +137,8 @@ def build_cdr_days(spark: SparkSession, cfg: Config, days: list[dt.date], snapsh
     through the subscribers snapshots dated ``snapshots``; returns the cdr_daily rows written."""
     f = cfg.features
     snapshot_of = snapshot_for_days(snapshots, days)
-    for day in days:
-        if day not in snapshot_of:
-            log.warning("no subscribers snapshot on or before %s: its CDRs cannot be mapped", day)
+    for day in sorted(set(days) - set(snapshot_of)):
+        log.warning("no subscribers snapshot on or before %s: its CDRs cannot be mapped", day)
     subscribers = _table(spark, cfg, "bronze.subscribers")
     mapping = subscriber_by_msisdn(subscribers, snapshot_of)
     cdr = _table(spark, cfg, "bronze.cdr").where(F.col("event_date").isin(*days))
@@ -196,11 +151,8 @@ def build_cdr_days(spark: SparkSession, cfg: Config, days: list[dt.date], snapsh
     ).persist(StorageLevel.MEMORY_AND_DISK)
     seen_path = cfg.table_path(CDR_SEEN_DAILY)
     if delta_io.table_exists(seen_path):
-        lo = min(days) - dt.timedelta(days=f.new_party_lookback_days)
-        history = delta_io.read_table(spark, seen_path).where(
-            F.col("event_date").between(F.lit(lo), F.lit(max(days) - dt.timedelta(days=1)))
-            & ~F.col("event_date").isin(*days)
-        )
+        seen_daily = delta_io.read_table(spark, seen_path)
+        history = build_plan.seen_history(seen_daily, days, f.new_party_lookback_days)
     else:
         history = spark.createDataFrame([], SEEN_SCHEMA)
     daily, seen = build_cdr_daily(
@@ -210,7 +162,7 @@ def build_cdr_days(spark: SparkSession, cfg: Config, days: list[dt.date], snapsh
         new_party_lookback_days=f.new_party_lookback_days,
     )
     seen = seen.persist(StorageLevel.MEMORY_AND_DISK)
-    predicate = f"event_date IN ({_days_sql(days)})"
+    predicate = f"event_date IN ({delta_io.date_list_sql(days)})"
     try:
         daily_path = cfg.table_path(CDR_DAILY)
         delta_io.replace_where(daily, daily_path, predicate, ["event_date"])
@@ -228,7 +180,7 @@ def _state_for(spark: SparkSession, cfg: Config, as_of: dt.date) -> DataFrame | 
     if not delta_io.table_exists(path):
         return None
     table = delta_io.read_table(spark, path)
-    expected = {"subscriber_id", "as_of_date", *state_columns(tuple(cfg.features.windows))}
+    expected = {"subscriber_id", "as_of_date", *state_columns(UsageWindows.of(cfg.features.windows))}
     if set(table.columns) != expected:
         return None
     rows = table.where(F.col("as_of_date") == F.lit(as_of))
@@ -251,7 +203,7 @@ def _write_state(state: DataFrame, cfg: Config, as_of: dt.date) -> None:
 
 def window_totals_at(spark: SparkSession, cfg: Config, as_of: dt.date) -> tuple[DataFrame, str]:
     """Window sums over (as_of - w, as_of] for every subscriber with usage, and how they were made."""
-    windows, lag = tuple(cfg.features.windows), cfg.ingest.max_late_days
+    windows, lag = UsageWindows.of(cfg.features.windows), cfg.ingest.max_late_days
     cdr_daily = _table(spark, cfg, CDR_DAILY)
     if cfg.features.window_mode == "reread":
         return reread_totals(cdr_daily, as_of, windows), "reread"
@@ -267,40 +219,15 @@ def window_totals_at(spark: SparkSession, cfg: Config, as_of: dt.date) -> tuple[
     return window_totals(current, cdr_daily, as_of, windows, lag), mode
 
 
-def snapshot_inputs(
-    spark: SparkSession, cfg: Config, as_of: dt.date, totals: DataFrame, subscribers_on: dt.date
-) -> SnapshotInputs:
-    """The bronze rows features at ``as_of`` may need, partition-pruned to their windows;
-    ``subscribers_on``: the date of the subscribers snapshot to use."""
-    f = cfg.features
-
-    def events(feed: str, days: int) -> DataFrame:
-        first = as_of - dt.timedelta(days=days - 1)
-        return _table(spark, cfg, f"bronze.{feed}").where(
-            F.col("event_date").between(F.lit(first), F.lit(as_of))
-        )
-
-    subscribers = _table(spark, cfg, "bronze.subscribers").where(
-        F.col("snapshot_date") == F.lit(subscribers_on)
-    )
-    return SnapshotInputs(
-        subscribers=subscribers,
-        plans=recent_snapshots(spark, cfg, "plans", as_of),
-        products=recent_snapshots(spark, cfg, "subscriber_products", as_of),
-        totals=totals,
-        invoices=events("invoices", f.billing_lookback_days),
-        payments=events("payments", f.billing_lookback_days),
-        topups=events("topups", f.windows[-1]),
-        tickets=events("tickets", f.ticket_windows[-1]),
-    )
-
-
 def build_snapshot(
     spark: SparkSession, cfg: Config, as_of: dt.date, totals: DataFrame, subscribers_on: dt.date
 ) -> int:
     """silver.subscriber_features at ``as_of`` (replacing it); returns rows written."""
     params = params_of(cfg)
-    rows = subscriber_features(snapshot_inputs(spark, cfg, as_of, totals, subscribers_on), as_of, params)
+    inputs = build_plan.snapshot_inputs(
+        lambda feed: _table(spark, cfg, f"bronze.{feed}"), totals, as_of, subscribers_on, params
+    )
+    rows = subscriber_features(inputs, as_of, params)
     path = cfg.table_path(SUBSCRIBER_FEATURES)
     if delta_io.table_exists(path):
         existing = delta_io.read_table(spark, path).columns
@@ -313,12 +240,28 @@ def build_snapshot(
     return rows_written(spark, path)
 
 
+def _subscribers_on(snapshots: list[dt.date], as_of: dt.date) -> dt.date:
+    """The subscribers snapshot features at ``as_of`` use (the latest on or before it)."""
+    chosen = snapshot_for_days(snapshots, [as_of]).get(as_of)
+    if chosen is None:
+        raise FeaturesError(f"bronze.subscribers has no snapshot on or before {as_of}")
+    return chosen
+
+
+def snapshot_at(
+    spark: SparkSession, cfg: Config, as_of: dt.date, snapshots: list[dt.date]
+) -> tuple[int, str]:
+    """Window sums and silver.subscriber_features at ``as_of`` (its CDR days built):
+    the feature rows written and how the sums were made."""
+    subscribers_on = _subscribers_on(snapshots, as_of)
+    totals, mode = window_totals_at(spark, cfg, as_of)
+    return build_snapshot(spark, cfg, as_of, totals, subscribers_on), mode
+
+
 def check_config(cfg: Config) -> None:
-    if cfg.features.windows[0] <= cfg.ingest.max_late_days:
-        raise FeaturesError(
-            f"features.windows[0] ({cfg.features.windows[0]}) must exceed ingest.max_late_days"
-            f" ({cfg.ingest.max_late_days})"
-        )
+    short, lag = cfg.features.windows.short, cfg.ingest.max_late_days
+    if short <= lag:
+        raise FeaturesError(f"features.windows.short ({short}) must exceed ingest.max_late_days ({lag})")
 
 
 @contextmanager
@@ -350,35 +293,12 @@ def _run_date(spark: SparkSession, cfg: Config, as_of: dt.date) -> DateResult:
     late = late_days(spark, cfg, as_of)
     days = [*late, as_of]
     snapshots = snapshot_dates(spark, cfg, "subscribers", min(days), as_of)
-    subscribers_on = snapshot_for_days(snapshots, [as_of]).get(as_of)
-    if subscribers_on is None:
-        raise FeaturesError(f"bronze.subscribers has no snapshot on or before {as_of}")
+    _subscribers_on(snapshots, as_of)
     cdr_rows = build_cdr_days(spark, cfg, days, snapshots)
-    totals, mode = window_totals_at(spark, cfg, as_of)
-    feature_rows = build_snapshot(spark, cfg, as_of, totals, subscribers_on)
+    feature_rows, mode = snapshot_at(spark, cfg, as_of, snapshots)
     return DateResult(
         as_of, tuple(days), tuple(late), cdr_rows, feature_rows, mode, time.perf_counter() - started
     )
-
-
-def snapshot_days(dates: list[dt.date], every: int, on: list[dt.date] | None = None) -> list[dt.date]:
-    """The dates that get a feature snapshot, ascending: those of ``on`` plus the last date
-    when given, else every ``every``-th date counting back from the last one (always in)."""
-    ordered = sorted(set(dates))
-    if on is not None:
-        outside = sorted(set(on) - set(ordered))
-        if outside:
-            listed = ", ".join(map(str, outside))
-            raise ValueError(f"--snapshot-dates {listed} outside the range {ordered[0]}..{ordered[-1]}")
-        return sorted({*on, ordered[-1]})
-    if every < 1:
-        raise ValueError(f"--snapshot-every must be at least 1, got {every}")
-    return ordered[::-1][::every][::-1]
-
-
-def blocks(days: list[dt.date], size: int) -> list[list[dt.date]]:
-    """``days`` (ascending) in consecutive chunks of at most ``size``."""
-    return [days[i : i + size] for i in range(0, len(days), size)]
 
 
 def backfill(
@@ -392,26 +312,18 @@ def backfill(
     with session_conf(spark, STEP_CONF):
         check_config(cfg)
         ordered = sorted(set(dates))
-        chosen = snapshot_days(ordered, snapshot_every, snapshot_on)
+        chosen = build_plan.snapshot_days(ordered, snapshot_every, snapshot_on)
         require_ingested(spark, cfg, *ordered)
         days = sorted({*late_days(spark, cfg, ordered[0]), *ordered})
         snapshots = snapshot_dates(spark, cfg, "subscribers", days[0], days[-1])
-        for block in blocks(days, cfg.features.backfill_block_days):
+        for block in build_plan.blocks(days, cfg.features.backfill_block_days):
             started = time.perf_counter()
             rows = build_cdr_days(spark, cfg, block, snapshots)
-            print(
-                f"{block[0]}..{block[-1]}: cdr_daily {rows} rows for {len(block)} day(s);"
-                f" {time.perf_counter() - started:.1f}s",
-                flush=True,
-            )
+            print(format_block(block, rows, time.perf_counter() - started), flush=True)
         results = []
         for as_of in chosen:
             started = time.perf_counter()
-            subscribers_on = snapshot_for_days(snapshots, [as_of]).get(as_of)
-            if subscribers_on is None:
-                raise FeaturesError(f"bronze.subscribers has no snapshot on or before {as_of}")
-            totals, mode = window_totals_at(spark, cfg, as_of)
-            feature_rows = build_snapshot(spark, cfg, as_of, totals, subscribers_on)
+            feature_rows, mode = snapshot_at(spark, cfg, as_of, snapshots)
             result = DateResult(as_of, (), (), 0, feature_rows, mode, time.perf_counter() - started)
             print(format_result(result), flush=True)
             results.append(result)
@@ -431,18 +343,6 @@ def run(
         print(format_result(result), flush=True)
         return [result]
     return backfill(spark, cfg, dates, snapshot_every, snapshot_on)
-
-
-def format_result(r: DateResult) -> str:
-    if r.cdr_days:
-        late = ", ".join(d.isoformat() for d in r.late_days) or "none"
-        cdr = f"cdr_daily {r.cdr_daily_rows} rows for {len(r.cdr_days)} day(s) (late days recomputed: {late})"
-    else:
-        cdr = "cdr_daily built by the backfill"
-    return (
-        f"{r.as_of}: {cdr}; window sums {r.window_mode}; subscriber_features {r.feature_rows} rows;"
-        f" {r.seconds:.1f}s"
-    )
 
 
 def expected_feature_columns(cfg: Config) -> list[str]:
@@ -474,10 +374,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     cfg = config_of(args)
     if args.catalog:
-        from features.catalog import build_catalog, catalog_markdown
-
-        windows = (tuple(cfg.features.windows), tuple(cfg.features.ticket_windows))
-        print(catalog_markdown(build_catalog(*windows)), end="")
+        params = params_of(cfg)
+        print(catalog_markdown(build_catalog(params.windows, params.ticket_windows)), end="")
         return 0
     dates = dates_of(args)
     if args.snapshot_dates is not None and args.snapshot_every != 1:

@@ -73,8 +73,8 @@ def new_run_id(step: str = "score") -> str:
 
 
 def exposure_column(cfg: Config) -> str:
-    """Silver's premium + international charges over the shortest usage window (7 days by default)."""
-    return f"fraud_exposure_{cfg.features.windows[0]}d"
+    """Silver's premium + international charges over the short usage window (features.windows.short)."""
+    return f"fraud_exposure_{cfg.features.windows.short}d"
 
 
 def load_champions(cfg: Config) -> dict[str, ScoringBundle | None]:

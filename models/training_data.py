@@ -9,7 +9,6 @@ checks) live in their own modules; this one does the IO around them.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,9 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from models.errors import FeatureCatalogueError, TrainingDataError
+from features.catalog import build_catalog, categorical_columns, feature_columns
+from features.windows import UsageWindows
+from models.errors import TrainingDataError
 from models.labels import (
     KEYS,
     churn_label_definition,
@@ -69,22 +70,11 @@ class TrainingSet:
 
 
 def load_feature_set(cfg: Config) -> FeatureSet:
-    """Feature columns, categoricals and reason codes from ``features/catalog.py``."""
-    try:
-        catalog = importlib.import_module("features.catalog")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("features.catalog", "features"):
-            raise
-        raise FeatureCatalogueError(
-            "features/catalog.py is missing: training needs the feature catalogue "
-            "(build_catalog(), feature_columns(), categorical_columns())"
-        ) from None
-    # The catalogue's names depend on the configured windows; FEATURES holds the defaults.
-    specs = catalog.build_catalog(tuple(cfg.features.windows), tuple(cfg.features.ticket_windows))
-    columns = list(
-        catalog.feature_columns(include_protected=cfg.models.include_protected_features, specs=specs)
-    )
-    categorical = [c for c in catalog.categorical_columns(specs) if c in columns]
+    """Feature columns, categoricals and reason codes from the feature catalogue."""
+    # The catalogue's names depend on the configured windows.
+    specs = build_catalog(UsageWindows.of(cfg.features.windows), cfg.features.ticket_windows)
+    columns = feature_columns(specs, include_protected=cfg.models.include_protected_features)
+    categorical = [c for c in categorical_columns(specs) if c in columns]
     reasons = {s.name: s.reason_code for s in specs if s.reason_code}
     return FeatureSet(columns, categorical, reasons)
 

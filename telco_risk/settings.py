@@ -164,12 +164,30 @@ class ModelsConfig(Section):
     fraud: FraudModelConfig
 
 
+class WindowsConfig(Section):
+    """Usage windows in days by role. A window w at snapshot D covers the days (D - w, D];
+    features name the window they use by its role, and the consecutive pairs give the trends
+    (short vs the mid - short days before it, mid vs the long - mid before)."""
+
+    short: int = Field(ge=1)
+    mid: int
+    long: int
+
+    @model_validator(mode="after")
+    def _ascending(self) -> WindowsConfig:
+        if not self.short < self.mid < self.long:
+            raise ValueError(
+                f"windows must satisfy short < mid < long, got {self.short}, {self.mid}, {self.long}"
+            )
+        return self
+
+
 class FeaturesConfig(Section):
     """CDR daily aggregates and subscriber feature snapshots (features/, jobs/build_features.py)."""
 
-    # Usage windows in days, ascending; consecutive pairs give the trends (7 vs the 23
-    # before, 30 vs the 60 before). A window covers the w days (D - w, D].
-    windows: tuple[int, ...] = Field(min_length=3)
+    windows: WindowsConfig
+    # Care tickets are counted per category over each of these (a list: every window gets
+    # the same features); open tickets and satisfaction look back over the longest.
     ticket_windows: tuple[int, ...] = Field(min_length=1)
     new_party_lookback_days: int = Field(ge=1)
     short_call_seconds: int = Field(ge=1)
@@ -184,14 +202,13 @@ class FeaturesConfig(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> FeaturesConfig:
-        for name in ("windows", "ticket_windows"):
-            values = getattr(self, name)
-            if list(values) != sorted(set(values)) or values[0] < 1:
-                raise ValueError(f"{name} must be distinct positive days in ascending order, got {values}")
+        tickets = self.ticket_windows
+        if list(tickets) != sorted(set(tickets)) or tickets[0] < 1:
+            raise ValueError(f"ticket_windows must be distinct positive days, ascending, got {tickets}")
         if not self.day_start_hour < self.evening_start_hour < self.night_start_hour:
             raise ValueError("hours must satisfy day_start_hour < evening_start_hour < night_start_hour")
-        if self.early_life_days > self.windows[-1]:
-            raise ValueError(f"early_life_days must not exceed the longest window ({self.windows[-1]})")
+        if self.early_life_days > self.windows.long:
+            raise ValueError(f"early_life_days must not exceed the long window ({self.windows.long})")
         return self
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from jobs.build_features import blocks, run, snapshot_days
+from features.build_plan import blocks, snapshot_days
+from jobs.build_features import run
 from telco_risk.config import load_config
 from telco_risk.tables import CDR_DAILY, CDR_SEEN_DAILY, SUBSCRIBER_FEATURES
 from tests.test_features_job import D1, D2, D3, drop_d3, drops_d1_d2, table_rows

@@ -15,11 +15,12 @@ from features.bss_state import (
     with_allowance_and_revenue,
 )
 from features.care import ticket_features
-from features.catalog import MB
+from features.columns import MB
+from features.windows import UsageWindows
 from tests.features_bronze import assert_rows, bronze_df, materialize
 
 D = dt.date(2026, 5, 1)
-WINDOWS = (7, 30, 90)
+WINDOWS = UsageWindows(7, 30, 90)
 NEXT = D + dt.timedelta(days=1)
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from features.catalog import (
-    FEATURES,
-    build_catalog,
-    catalog_markdown,
-    categorical_columns,
-    feature_columns,
-)
+import pytest
+
+from features.catalog import build_catalog, catalog_markdown, categorical_columns, feature_columns
+from features.windows import UsageWindows
 from jobs.cli import main
+from telco_risk.config import ConfigError, load_config
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "feature_catalog.md"
+# The catalogue of the configured windows (conf/base.yaml; the test overlay keeps them).
+CONFIGURED = load_config("test", environ={}).features
+FEATURES = build_catalog(UsageWindows.of(CONFIGURED.windows), CONFIGURED.ticket_windows)
 
 
 def test_docs_copy_is_the_generated_catalogue():
@@ -44,16 +45,17 @@ def test_specs_are_well_formed():
 
 
 def test_feature_and_categorical_columns():
-    assert "age_years" not in feature_columns()
-    assert feature_columns(include_protected=True) == names_of(FEATURES)
-    assert categorical_columns() == ["segment", "plan_id", "region", "contract_type", "payment_method"]
+    assert "age_years" not in feature_columns(FEATURES)
+    assert feature_columns(FEATURES, include_protected=True) == names_of(FEATURES)
+    categorical = ["segment", "plan_id", "region", "contract_type", "payment_method"]
+    assert categorical_columns(FEATURES) == categorical
     # columns later steps rely on
     for name in ("segment", "monthly_revenue", "fraud_exposure_7d", "region", "plan_id", "tenure_days"):
-        assert name in feature_columns()
+        assert name in feature_columns(FEATURES)
 
 
 def test_names_follow_the_configured_windows():
-    names = names_of(build_catalog((14, 28, 56), (28,)))
+    names = names_of(build_catalog(UsageWindows(14, 28, 56), (28,)))
     assert {
         "active_days_14d",
         "events_trend_14v14",
@@ -63,6 +65,20 @@ def test_names_follow_the_configured_windows():
         "imei_changes_56d",
     } <= set(names)
     assert not [n for n in names if n.endswith(("_7d", "_30d", "_90d"))]
+
+
+def test_windows_are_named_in_the_config_and_ordered():
+    named = ["features.windows.short=14", "features.windows.mid=28", "features.windows.long=56"]
+    windows = load_config("test", named, environ={}).features.windows
+    assert UsageWindows.of(windows) == UsageWindows(14, 28, 56)
+    assert UsageWindows(7, 30, 90).days == (7, 30, 90)
+    assert UsageWindows(7, 30, 90).trend_pairs == ((7, 30), (30, 90))
+    with pytest.raises(ValueError, match="short < mid < long"):
+        UsageWindows(30, 7, 90)
+    with pytest.raises(ConfigError, match="features.windows"):
+        load_config("test", ["features.windows.mid=5"], environ={})
+    with pytest.raises(ConfigError, match="early_life_days"):
+        load_config("test", ["features.early_life_days=91"], environ={})
 
 
 def names_of(specs):

@@ -9,10 +9,11 @@ from decimal import Decimal
 from features.fraud_signals import with_fraud_signal_features
 from features.snapshot import with_window_sums
 from features.window_state import reread_totals
+from features.windows import UsageWindows
 from tests.features_bronze import assert_rows, cdr_daily_df, materialize
 
 D = dt.date(2026, 5, 1)
-WINDOWS = (7, 30, 90)
+WINDOWS = UsageWindows(7, 30, 90)
 
 
 def ago(n: int) -> dt.date:

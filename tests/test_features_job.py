@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 
 from features.catalog import build_catalog
 from features.window_state import reread_totals, window_totals
+from features.windows import UsageWindows
 from jobs.build_features import expected_feature_columns, run
 from jobs.cli import main
 from telco_risk import delta_io
@@ -177,7 +178,7 @@ def up_to(tables: dict[str, list[dict[str, Any]]], day: dt.date) -> dict[str, li
 
 def totals_both_ways(spark, cfg, day: dt.date) -> tuple[list[tuple], list[tuple]]:
     """Window sums at ``day`` from the job's rolling state and from re-reading cdr_daily."""
-    windows, lag = tuple(cfg.features.windows), cfg.ingest.max_late_days
+    windows, lag = UsageWindows.of(cfg.features.windows), cfg.ingest.max_late_days
     cdr_daily = delta_io.read_table(spark, cfg.table_path(CDR_DAILY))
     state = delta_io.read_table(spark, cfg.table_path(CDR_WINDOW_STATE)).where(
         F.col("as_of_date") == F.lit(day)
@@ -264,7 +265,7 @@ def test_written_columns_are_the_catalogue(world):
     features = world["features"]
     assert features.columns == expected_feature_columns(cfg)
     dtypes = dict(features.dtypes)
-    for spec in build_catalog(tuple(cfg.features.windows), tuple(cfg.features.ticket_windows)):
+    for spec in build_catalog(UsageWindows.of(cfg.features.windows), cfg.features.ticket_windows):
         if not spec.protected:
             assert dtypes[spec.name] == spec.dtype, spec.name
 

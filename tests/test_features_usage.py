@@ -8,14 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from features.catalog import MB
+from features.columns import MB
 from features.snapshot import with_window_sums
 from features.usage_windows import with_usage_window_features
 from features.window_state import reread_totals
+from features.windows import UsageWindows
 from tests.features_bronze import assert_rows, cdr_daily_df, materialize
 
 D = dt.date(2026, 5, 1)
-WINDOWS = (7, 30, 90)
+WINDOWS = UsageWindows(7, 30, 90)
 
 
 def ago(n: int) -> dt.date:
@@ -144,7 +145,7 @@ def test_window_volumes_means_and_shares(spark):
             care_calls=1,
         ),
     }
-    for w in WINDOWS:
+    for w in WINDOWS.days:
         expected = [
             {"subscriber_id": "S1", **{f"{k}_{w}d": v for k, v in s1[w].items()}},
             {"subscriber_id": "S2", **{f"{k}_{w}d": v for k, v in zero.items()}},

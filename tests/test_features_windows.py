@@ -14,10 +14,11 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from features.window_state import reread_totals, roll_state, settled_state, window_totals
+from features.windows import UsageWindows
 from tests.features_bronze import assert_rows, cdr_daily_df, materialize
 
 D = dt.date(2026, 5, 1)
-WINDOWS = (7, 30, 90)
+WINDOWS = UsageWindows(7, 30, 90)
 
 
 def ago(n: int) -> dt.date:
@@ -121,4 +122,4 @@ def test_rolled_state_equals_a_full_recount(spark):
 
 def test_windows_must_exceed_the_late_lag(spark):
     with pytest.raises(ValueError, match="must exceed the late-arrival lag"):
-        settled_state(cdr_daily_df(spark, []), D, (1, 30, 90), lag=1)
+        settled_state(cdr_daily_df(spark, []), D, UsageWindows(1, 30, 90), lag=1)

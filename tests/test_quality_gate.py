@@ -135,15 +135,9 @@ def drop(cdr_rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
 
 
 def features() -> list[ColumnSpec]:
-    """The feature table's columns: the catalogue's when it exists."""
-    catalogue = catalogue_features()
-    if catalogue is not None:
-        return feature_specs(catalogue, include_protected=False)
-    return [
-        ColumnSpec("tenure_days", "int", min_value=0, max_value=36500),
-        ColumnSpec("voice_minutes_30d", "double", min_value=0, max_value=43200),
-        ColumnSpec("segment", "string"),
-    ]
+    """The feature table's columns: the catalogue's for the test windows."""
+    configured = load_config("test").features
+    return feature_specs(catalogue_features(configured.windows, configured.ticket_windows), False)
 
 
 def feature_value(spec: ColumnSpec, i: int, k: int):

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from features.build_plan import REQUIRED_FEEDS
 from features.cdr_daily import CDR_DAILY_COLUMNS, CHARGE_TYPE, SEEN_COLUMNS
 from features.window_state import settled_state
+from features.windows import UsageWindows
 from ingestion.feed_contract import FEEDS
-from jobs.build_features import REQUIRED_FEEDS, build_cdr_days, snapshot_dates
+from jobs.build_features import build_cdr_days, snapshot_dates
 from telco_risk import delta_io
 from telco_risk.config import Config
 from telco_risk.tables import CDR_DAILY, CDR_SEEN_DAILY, CDR_WINDOW_STATE
@@ -377,7 +379,7 @@ def build_world(spark: SparkSession, cfg: Config, s: BenchSettings, history: int
     )
     build_cdr_days(spark, cfg, [prev], snapshot_dates(spark, cfg, "subscribers", prev, prev))
     cdr_daily = delta_io.read_table(spark, cfg.table_path(CDR_DAILY))
-    state = settled_state(cdr_daily, prev, tuple(cfg.features.windows), cfg.ingest.max_late_days)
+    state = settled_state(cdr_daily, prev, UsageWindows.of(cfg.features.windows), cfg.ingest.max_late_days)
     state.write.format("delta").mode("overwrite").partitionBy("as_of_date").save(
         cfg.table_path(CDR_WINDOW_STATE)
     )

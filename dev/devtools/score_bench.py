@@ -31,6 +31,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from features.catalog import build_catalog
+from features.windows import UsageWindows
 from jobs.score import CONTEXT_COLUMNS, exposure_column, load_champions, score, spread
 from models.bundle import ScoringBundle
 from models.encoding import CategoryMaps, encode_pandas, feature_types
@@ -122,9 +123,8 @@ def synthetic_snapshot(
     spark: SparkSession, cfg: Config, n: int, day: dt.date, columns: list[str]
 ) -> DataFrame:
     """``n`` subscriber rows of snapshot ``day`` holding ``columns`` (catalogue types and bounds)."""
-    specs = {
-        s.name: s for s in build_catalog(tuple(cfg.features.windows), tuple(cfg.features.ticket_windows))
-    }
+    windows = UsageWindows.of(cfg.features.windows)
+    specs = {s.name: s for s in build_catalog(windows, cfg.features.ticket_windows)}
     wanted = list(dict.fromkeys([*columns, *CONTEXT_COLUMNS, exposure_column(cfg)]))
     cols = [F.format_string("S%08d", F.col("id")).alias("subscriber_id"), F.lit(day).alias("snapshot_date")]
     for i, name in enumerate(wanted):
