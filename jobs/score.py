@@ -12,7 +12,7 @@ Usage: ``telco-risk score --date D [--run-id R]`` (or ``python jobs/score.py ...
    the same rows).
 
 ``gold.risk_scores`` (partitioned by score_date; key score_date + subscriber_id):
-``RISK_SCORES_SCHEMA`` in jobs/gold_scores.py.
+``RISK_SCORES_SCHEMA`` in telco_risk/tables.py.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from telco_risk import delta_io
 from telco_risk.cli_args import config_of, parse_date, run_step
 from telco_risk.config import Config
 from telco_risk.spark import get_spark, is_connect
-from telco_risk.tables import RISK_SCORES, SUBSCRIBER_FEATURES
+from telco_risk.tables import RISK_SCORES, RISK_SCORES_FIELDS, SUBSCRIBER_FEATURES
 
 log = logging.getLogger("telco_risk.score")
 
@@ -129,31 +129,24 @@ def gold_rows(
     run_id: str,
 ) -> DataFrame:
     """Scored rows (subscriber_id, context columns, fraud_exposure, churn_/fraud_ score, band,
-    reasons) -> the gold columns (jobs/gold_scores.py): the date, model versions and run ids,
-    the likely fraud type."""
+    reasons) -> the columns of ``RISK_SCORES_SCHEMA``, in its order and types: the date,
+    model versions and run ids, the likely fraud type."""
 
     def meta(model: str, attr: str) -> Column:
         bundle = bundles.get(model)
-        return F.lit(None if bundle is None else getattr(bundle, attr)).cast("string")
+        return F.lit(None if bundle is None else getattr(bundle, attr))
 
+    built = {
+        "score_date": F.lit(day),
+        "feature_table_version": F.lit(feature_table_version),
+        "run_id": F.lit(run_id),
+        "likely_fraud_type": likely_fraud_type(F.col("fraud_reasons")),
+    }
+    for model in MODELS:
+        built[f"{model}_model_version"] = meta(model, "version")
+        built[f"{model}_run_id"] = meta(model, "run_id")
     return scored.select(
-        F.lit(day).cast("date").alias("score_date"),
-        "subscriber_id",
-        "churn_score",
-        "churn_band",
-        "churn_reasons",
-        "fraud_score",
-        "fraud_band",
-        "fraud_reasons",
-        meta("churn", "version").alias("churn_model_version"),
-        meta("fraud", "version").alias("fraud_model_version"),
-        meta("churn", "run_id").alias("churn_run_id"),
-        meta("fraud", "run_id").alias("fraud_run_id"),
-        F.lit(feature_table_version).cast("long").alias("feature_table_version"),
-        F.lit(run_id).alias("run_id"),
-        *CONTEXT_COLUMNS,
-        F.col("fraud_exposure").cast("double").alias("fraud_exposure"),
-        likely_fraud_type(F.col("fraud_reasons")).alias("likely_fraud_type"),
+        *(built.get(name, F.col(name)).cast(kind).alias(name) for name, kind in RISK_SCORES_FIELDS)
     )
 
 

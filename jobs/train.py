@@ -31,13 +31,12 @@ from jobs.train_set import build_set
 from jobs.train_validate import validate_set
 from models.errors import TrainingDataError
 from models.promotion_gate import GateDecision
-from models.training_data import load_feature_set
 from models.training_set import FeatureSet
 from telco_risk.cli_args import add_as_of, add_model, add_promote, add_trials, config_of, run_step
 from telco_risk.config import Config
 from telco_risk.spark import get_spark, own_driver
 
-__all__ = ["TrainResult", "TrainingSetRejectedError", "load_feature_set", "summary", "train"]
+__all__ = ["TrainResult", "TrainingSetRejectedError", "summary", "train"]
 
 
 class TrainingSetRejectedError(TrainingDataError):

@@ -17,9 +17,21 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from features.catalog import build_catalog, categorical_columns, feature_columns
+from features.windows import UsageWindows
 from models.errors import FeatureCatalogueError, NoPositiveLabelsError, TooFewRowsError
-from models.labels import KEYS
+from models.labels import (
+    KEYS,
+    churn_label_definition,
+    churn_labels,
+    exclude_churned_before_snapshot,
+    fraud_label_definition,
+    fraud_labels,
+)
+from models.registry import model_settings as settings_of
 from models.split import SPLITS, TEST, TRAIN, VALIDATION
+from telco_risk.config import Config
+from telco_risk.settings import FraudModelConfig
 
 CONTEXT_COLUMNS = ("segment", "monthly_revenue", "fraud_exposure_7d")
 
@@ -113,3 +125,36 @@ def check_counts(counts: dict[str, SplitCounts], min_rows: int, min_positives: i
             raise NoPositiveLabelsError(
                 f"the {name} split has no {kind} labels ({c.rows} rows, {c.positives} positive) {where}"
             )
+
+
+def catalogue_feature_set(cfg: Config) -> FeatureSet:
+    """Feature columns, categoricals and reason codes from the feature catalogue."""
+    # The catalogue's names depend on the configured windows.
+    specs = build_catalog(UsageWindows.of(cfg.features.windows), cfg.features.ticket_windows)
+    columns = feature_columns(specs, include_protected=cfg.models.include_protected_features)
+    categorical = [c for c in categorical_columns(specs) if c in columns]
+    reasons = {s.name: s.reason_code for s in specs if s.reason_code}
+    return FeatureSet(columns, categorical, reasons)
+
+
+def label_delay_days(cfg: Config, model: str) -> int:
+    """Days after a snapshot before its label is final (churn horizon, fraud maturity)."""
+    settings = settings_of(cfg, model)
+    return settings.maturity_days if isinstance(settings, FraudModelConfig) else settings.horizon_days
+
+
+def labelled_keys(
+    cfg: Config, model: str, keys: DataFrame, outcomes: DataFrame, as_of: dt.date
+) -> tuple[DataFrame, str]:
+    """Keys at the snapshots with their label (as known on ``as_of``) and its definition."""
+    settings = settings_of(cfg, model)
+    if isinstance(settings, FraudModelConfig):
+        return (
+            fraud_labels(keys, outcomes, settings.window_days, as_of),
+            fraud_label_definition(settings.window_days, settings.maturity_days),
+        )
+    events = outcomes.where(F.col("event_date") <= F.lit(as_of))
+    active = exclude_churned_before_snapshot(keys, events)
+    return churn_labels(active, events, settings.horizon_days, as_of), churn_label_definition(
+        settings.horizon_days
+    )

@@ -52,16 +52,31 @@ def training_sets(model: str) -> str:
     return f"training.{model}_sets"
 
 
-RISK_SCORES_SCHEMA = (
-    "score_date date, subscriber_id string,"
-    " churn_score double, churn_band string, churn_reasons string,"
-    " fraud_score double, fraud_band string, fraud_reasons string,"
-    " churn_model_version string, fraud_model_version string, churn_run_id string, fraud_run_id string,"
-    " feature_table_version long, run_id string,"
-    " segment string, plan_id string, region string, monthly_revenue double,"
-    " fraud_exposure double, likely_fraud_type string"
+# gold.risk_scores (partitioned by score_date; key score_date + subscriber_id), in order.
+RISK_SCORES_FIELDS: tuple[tuple[str, str], ...] = (
+    ("score_date", "date"),
+    ("subscriber_id", "string"),
+    ("churn_score", "double"),
+    ("churn_band", "string"),
+    ("churn_reasons", "string"),
+    ("fraud_score", "double"),
+    ("fraud_band", "string"),
+    ("fraud_reasons", "string"),
+    ("churn_model_version", "string"),
+    ("fraud_model_version", "string"),
+    ("churn_run_id", "string"),
+    ("fraud_run_id", "string"),
+    ("feature_table_version", "long"),
+    ("run_id", "string"),
+    ("segment", "string"),
+    ("plan_id", "string"),
+    ("region", "string"),
+    ("monthly_revenue", "double"),
+    ("fraud_exposure", "double"),
+    ("likely_fraud_type", "string"),
 )
-RISK_SCORES_COLUMNS = [part.strip().split(" ")[0] for part in RISK_SCORES_SCHEMA.split(",")]
+RISK_SCORES_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in RISK_SCORES_FIELDS)
+RISK_SCORES_COLUMNS = [name for name, _ in RISK_SCORES_FIELDS]
 
 # The BSS staging table (bss.table): the data contract's output columns, in order, with
 # their logical types (telco_risk/bss_publish.py maps them to each database's types).

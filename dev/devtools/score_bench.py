@@ -36,7 +36,7 @@ from jobs.score import CONTEXT_COLUMNS, exposure_column, load_champions, score, 
 from models.bundle import ScoringBundle
 from models.encoding import CategoryMaps, encode_pandas, feature_types
 from models.scoring import MODELS, Bundles, score_batch, score_features
-from models.training_data import load_feature_set
+from models.training_set import catalogue_feature_set
 from telco_risk import delta_io
 from telco_risk.bss_publish import publish_date
 from telco_risk.cli_args import config_of, parse_date, positive_int, run_step
@@ -140,7 +140,7 @@ def train_bundle(
 ) -> ScoringBundle:
     """A booster on a synthetic label of ``sample`` (a few features plus noise), with the
     catalogue's features, categories and reason codes."""
-    feature_set = load_feature_set(cfg)
+    feature_set = catalogue_feature_set(cfg)
     maps: CategoryMaps = {
         c: {v: k for k, v in enumerate(category_values(c))} for c in feature_set.categorical
     }
@@ -200,7 +200,7 @@ def run_bench(spark: SparkSession, cfg: Config, s: BenchSettings) -> BenchResult
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     bcfg = bench_config(cfg, root)
-    columns = load_feature_set(cfg).columns
+    columns = catalogue_feature_set(cfg).columns
     snapshot = synthetic_snapshot(spark, bcfg, s.subscribers, s.day, columns)
     delta_io.replace_where(
         snapshot, bcfg.table_path(SUBSCRIBER_FEATURES), f"snapshot_date = DATE'{s.day}'", ["snapshot_date"]

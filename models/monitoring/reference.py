@@ -292,14 +292,14 @@ def training_set_of(cfg: Config, bundle: ScoringBundle) -> TrainingSetRef:
     """The training set a registered version was trained on, from its tags (else its run's,
     else the bundle metadata); its Delta version as pinned by the tags."""
     from models.registry import mlflow_client, model_settings
-    from models.training_data import training_table
+    from telco_risk.tables import training_sets
 
     client = mlflow_client(cfg.mlflow)
     tags = dict(
         client.get_model_version(model_settings(cfg, bundle.model).registered_name, str(bundle.version)).tags
     )
     run_tags = dict(client.get_run(bundle.run_id).data.tags) if bundle.run_id else {}
-    table = training_table(bundle.model)
+    table = training_sets(bundle.model)
     set_id = (
         tags.get("training_set_id")
         or run_tags.get("training_set_id")
