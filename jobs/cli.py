@@ -42,6 +42,10 @@ STEPS: dict[str, tuple[str, str]] = {
         "jobs.monitor",
         "score health, drift vs the training reference, realised performance, alerts and report",
     ),
+    "maintain-tables": (
+        "jobs.maintain_tables",
+        "Delta maintenance: OPTIMIZE the recent partitions, VACUUM keeping maintenance.retention_days",
+    ),
     "churn-list": ("jobs.churn_list", "CRM churn list of D: top N by revenue at risk, with reasons"),
     "fraud-review": (
         "jobs.fraud_review",

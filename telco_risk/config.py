@@ -22,6 +22,7 @@ from telco_risk.settings import (
     BssConfig,
     FeaturesConfig,
     IngestConfig,
+    MaintenanceConfig,
     MlflowConfig,
     ModelsConfig,
     PathsConfig,
@@ -60,6 +61,7 @@ class Config(Section):
     quality: QualityConfig
     scoring: ScoringConfig
     monitoring: MonitoringConfig
+    maintenance: MaintenanceConfig
     airflow: AirflowConfig
 
     def table_path(self, name: str) -> str:

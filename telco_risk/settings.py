@@ -227,6 +227,16 @@ class ScoringConfig(Section):
     alert_bands: tuple[Literal["high", "medium", "low"], ...] = Field(min_length=1)
 
 
+class MaintenanceConfig(Section):
+    """Delta table maintenance (jobs/maintain_tables.py, the telco_risk_maintenance DAG)."""
+
+    cron: str
+    optimize_days: int = Field(ge=1)
+    # Delta refuses to VACUUM with less than 7 days' retention (its safety check).
+    retention_days: int = Field(ge=7)
+    tables: tuple[str, ...] = Field(min_length=1)
+
+
 class AirflowConfig(Section):
     nightly_cron: str
     timezone: str

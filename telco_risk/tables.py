@@ -79,18 +79,25 @@ RISK_SCORES_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in RISK_SCORES_FI
 RISK_SCORES_COLUMNS = [name for name, _ in RISK_SCORES_FIELDS]
 
 # The BSS staging table (bss.table): the data contract's output columns, in order, with
-# their logical types (telco_risk/bss_publish.py maps them to each database's types).
+# their logical types (telco_risk/bss_publish.py maps them to each database's types). All
+# but published_at (stamped by publish) are copied from gold.risk_scores.
+_GOLD_TYPES = dict(RISK_SCORES_FIELDS)
 BSS_STAGING_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("score_date", "date"),
-    ("subscriber_id", "string"),
-    ("churn_score", "double"),
-    ("churn_band", "string"),
-    ("churn_reasons", "string"),
-    ("fraud_score", "double"),
-    ("fraud_band", "string"),
-    ("fraud_reasons", "string"),
-    ("churn_model_version", "string"),
-    ("fraud_model_version", "string"),
-    ("run_id", "string"),
+    *(
+        (name, _GOLD_TYPES[name])
+        for name in (
+            "score_date",
+            "subscriber_id",
+            "churn_score",
+            "churn_band",
+            "churn_reasons",
+            "fraud_score",
+            "fraud_band",
+            "fraud_reasons",
+            "churn_model_version",
+            "fraud_model_version",
+            "run_id",
+        )
+    ),
     ("published_at", "timestamp"),
 )

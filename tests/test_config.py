@@ -63,10 +63,12 @@ def test_every_overlay_loads():
 
 
 def test_top_level_folders_are_this_projects_packages():
-    """features/, models/, expectations/ and jobs/ must not be shadowed by installed packages."""
+    """The project's packages (and the dev package) must not be shadowed by installed ones."""
     import importlib
 
     root = Path(__file__).resolve().parents[1]
-    for name in ("features", "models", "expectations", "jobs", "telco_risk"):
+    for name in ("features", "models", "expectations", "jobs", "telco_risk", "ingestion", "orchestration"):
         module = importlib.import_module(name)
         assert Path(module.__file__).resolve().parent == root / name
+    devtools = importlib.import_module("devtools")
+    assert Path(devtools.__file__).resolve().parent == root / "dev" / "devtools"

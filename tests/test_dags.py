@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DAG_FILES = sorted((ROOT / "dags").glob("telco_risk_*.py"))
 HEAVY = ("pyspark", "mlflow", "xgboost", "great_expectations", "sklearn")
-DAG_IDS = {"telco_risk_nightly", "telco_risk_retrain", "telco_risk_backfill"}
+DAG_IDS = {"telco_risk_nightly", "telco_risk_retrain", "telco_risk_backfill", "telco_risk_maintenance"}
 # Verdicts on the data (quality gates, missing drops) are not retried.
 NO_RETRY = {"wait_for_drops", "validate", "churn.validate", "fraud.validate", "check_drops"}
 SCORE_DATE = "{{ params.score_date or macros.ds_add(ds, -1) }}"
@@ -43,6 +43,7 @@ def dagbag(tmp_path_factory):
 def test_dag_files_exist():
     assert [p.name for p in DAG_FILES] == [
         "telco_risk_backfill.py",
+        "telco_risk_maintenance.py",
         "telco_risk_nightly.py",
         "telco_risk_retrain.py",
     ]
@@ -150,6 +151,21 @@ def test_backfill_checks_drops_then_ingests_and_builds_features_as_ranges(dagbag
         {"from": "2026-01-01", "to": "2026-01-31", "conf_overrides": ["ingest.max_late_days=2"]},
     )
     assert args == ["--from", "2026-01-01", "--to", "2026-01-31", "--conf", "ingest.max_late_days=2"]
+
+
+def test_maintenance_runs_weekly_one_job_with_the_date(dagbag):
+    from airflow.sdk import CronTriggerTimetable
+
+    dag = dagbag.dags["telco_risk_maintenance"]
+    assert isinstance(dag.timetable, CronTriggerTimetable)
+    assert dag.timetable.expression == "0 4 * * 0"  # conf/base.yaml: Sundays at 04:00
+    task = dag.get_task("maintain_tables")
+    assert task.application.endswith("jobs/maintain_tables.py") and Path(task.application).is_file()
+    assert rendered_args(dag, "maintain_tables", {}, ds="2026-03-01") == ["--date", "2026-03-01"]
+    assert rendered_args(dag, "maintain_tables", {"date": "2026-02-01"}, ds="2026-03-01") == [
+        "--date",
+        "2026-02-01",
+    ]
 
 
 def rendered_args(dag, task_id: str, params: dict, **context) -> list[str]:
