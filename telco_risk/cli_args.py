@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from telco_risk.config import Config, ConfigError, load_config
+from telco_risk.config import MODELS, Config, ConfigError, load_config
 
 # Exceptions that are the user's or the data's fault: reported in one line.
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ConfigError, ValueError, FileNotFoundError, RuntimeError)
@@ -131,8 +131,6 @@ def run_step(step: Step, argv: list[str] | None, prog: str) -> int:
 
 
 def add_model(parser: argparse.ArgumentParser) -> None:
-    from telco_risk.config import MODELS
-
     parser.add_argument("--model", choices=MODELS, required=True)
 
 
